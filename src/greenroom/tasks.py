@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from invoke import Collection, Context, task
+from invoke.exceptions import Exit
 
 from greenroom.cli import reported
 
@@ -71,5 +72,81 @@ def diff(c: Context, a: str, b: str, strict: bool = False) -> None:
     print_diff(a, b, strict=strict)
 
 
-ns = Collection(images, doctor, install_compose, schema, render, graph, diff)
+_SET = {"set": "override a setting, e.g. --set components.redis.auth=true (repeatable)"}
+
+
+@task(
+    help={**_SET, "show-secrets": "print passwords in the endpoints table",
+          "keep-on-failure": "leave a failed replica running to inspect it",
+          "timeout": "seconds each service may take to become ready"},
+    iterable=["set"],
+    positional=["env"],
+)
+@reported
+def up(c: Context, env: str = "dev", set: list[str] | None = None, show_secrets: bool = False,
+       keep_on_failure: bool = False, timeout: float = 240.0) -> None:
+    """Bring up the local replica of ENV (default dev): healthy and provisioned."""
+    from greenroom.runtime import up as bring_up
+
+    bring_up(env, overrides=set or [], show_secrets=show_secrets,
+             keep_on_failure=keep_on_failure, timeout=timeout)
+
+
+@task(help={**_SET, "volumes": "also delete the replica's data volumes",
+            "yes": "do not ask before deleting volumes"}, iterable=["set"], positional=["env"])
+@reported
+def down(c: Context, env: str = "dev", volumes: bool = False, yes: bool = False,
+         set: list[str] | None = None) -> None:
+    """Remove every container and network of ENV's replica (volumes kept unless --volumes)."""
+    from greenroom.runtime import down as tear_down
+
+    tear_down(env, volumes=volumes, yes=yes, overrides=set or [])
+
+
+@task(help=_SET, iterable=["set"], positional=["env"])
+@reported
+def status(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
+    """Services, health, ports, image and uptime of ENV's replica; non-zero if unhealthy."""
+    from greenroom.runtime import status as show_status
+
+    show_status(env, overrides=set or [])
+
+
+@task(help={**_SET, "follow": "keep streaming", "tail": "lines of history"}, iterable=["set"],
+      positional=["env", "service"])
+@reported
+def logs(c: Context, env: str = "dev", service: str = "", follow: bool = False,
+         tail: int = 200, set: list[str] | None = None) -> None:
+    """Logs of ENV's replica, or of one SERVICE."""
+    from greenroom.runtime import logs as show_logs
+
+    _exit(show_logs(env, service or None, follow=follow, tail=tail, overrides=set or []))
+
+
+@task(help=_SET, iterable=["set"])
+@reported
+def shell(c: Context, env: str, service: str, set: list[str] | None = None) -> None:
+    """A shell inside SERVICE of ENV's replica."""
+    from greenroom.runtime import shell as open_shell
+
+    _exit(open_shell(env, service, overrides=set or []))
+
+
+@task(help=_SET, iterable=["set"], positional=["env"])
+@reported
+def psql(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
+    """psql on ENV's Postgres, as the app's user."""
+    from greenroom.runtime import psql as open_psql
+
+    _exit(open_psql(env, overrides=set or []))
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise Exit(code=code)
+
+
+ns = Collection(
+    images, doctor, install_compose, schema, render, graph, diff, up, down, status, logs, shell, psql
+)
 ns.configure({"run": {"echo": True}})

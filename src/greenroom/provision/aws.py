@@ -1,0 +1,246 @@
+"""S3, SQS, SNS, SSM, Secrets Manager and CloudWatch Logs resources, converged idempotently.
+
+boto3 with ``endpoint_url`` only: an emulator (LocalStack, moto) and real AWS run the same calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from greenroom.errors import ReplicaError
+from greenroom.model.types import Aws, Queue, SecretRef, parse_duration
+
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where to provision: an emulator endpoint (with its dummy credentials) or real AWS (None)."""
+
+    region: str
+    endpoint_url: str | None = None
+
+    def client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        extra: dict[str, Any] = dict(EMULATOR_CREDENTIALS) if self.endpoint_url else {}
+        return boto3.client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
+                          read_timeout=30),
+            **extra,
+        )
+
+
+@dataclass
+class Report:
+    """What a provisioning run created or converged, in the order it happened."""
+
+    done: list[str] = field(default_factory=list)
+
+    def add(self, what: str) -> None:
+        self.done.append(what)
+
+
+def provision_aws(
+    spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]
+) -> Report:
+    """Create or converge every declared AWS resource; safe to run again on an existing target."""
+    report = Report()
+    try:
+        _buckets(spec, target, report)
+        queue_arns = _queues(spec, target, report)
+        _topics(spec, target, queue_arns, report)
+        _parameters(spec, target, secrets, report)
+        _secrets(spec, target, secrets, report)
+        _log_groups(spec, target, report)
+    except ReplicaError:
+        raise
+    except Exception as exc:
+        raise ReplicaError(
+            f"provisioning AWS resources failed after {len(report.done)} step(s): "
+            f"{type(exc).__name__}: {exc}",
+            hint="check the emulator's logs (`inv logs <env> aws`) or, on real AWS, the credentials",
+        ) from exc
+    return report
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _buckets(spec: Aws, target: AwsTarget, report: Report) -> None:
+    s3 = target.client("s3")
+    for bucket in spec.buckets:
+        kwargs: dict[str, Any] = {"Bucket": bucket.name}
+        if target.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
+        try:
+            s3.create_bucket(**kwargs)
+        except Exception as exc:
+            if _error_code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise
+        if bucket.versioning:
+            s3.put_bucket_versioning(
+                Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"}
+            )
+        if bucket.lifecycle:
+            rules = [
+                {
+                    "ID": f"expire-{i}",
+                    "Filter": {"Prefix": rule.prefix},
+                    "Status": "Enabled",
+                    "Expiration": {"Days": rule.expire_days},
+                }
+                for i, rule in enumerate(bucket.lifecycle)
+            ]
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=bucket.name, LifecycleConfiguration={"Rules": rules}
+            )
+        report.add(f"s3 bucket {bucket.name}")
+
+
+def _queue_order(queues: list[Queue]) -> list[Queue]:
+    """Dead-letter queues first, so a redrive policy can name an existing ARN."""
+    dlqs = {q.dead_letter.queue for q in queues if q.dead_letter}
+    return sorted(queues, key=lambda q: (q.name not in dlqs, q.name))
+
+
+def _queues(spec: Aws, target: AwsTarget, report: Report) -> dict[str, str]:
+    sqs = target.client("sqs")
+    arns: dict[str, str] = {}
+    for queue in _queue_order(spec.queues):
+        attributes = {
+            "VisibilityTimeout": str(queue.visibility_timeout),
+            "MessageRetentionPeriod": str(parse_duration(queue.retention)),
+        }
+        if queue.dead_letter:
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": arns[queue.dead_letter.queue],
+                    "maxReceiveCount": str(queue.dead_letter.max_receives),
+                },
+                sort_keys=True,
+            )
+        create = dict(attributes, **({"FifoQueue": "true"} if queue.fifo else {}))
+        try:
+            url = sqs.create_queue(QueueName=queue.name, Attributes=create)["QueueUrl"]
+        except Exception as exc:
+            if "QueueAlreadyExists" not in _error_code(exc) and "QueueNameExists" not in _error_code(
+                exc
+            ):
+                raise
+            url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        arns[queue.name] = arn
+        report.add(f"sqs queue {queue.name}")
+    return arns
+
+
+def _topics(
+    spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report: Report
+) -> None:
+    sns = target.client("sns")
+    sqs = target.client("sqs")
+    for topic in spec.topics:
+        attributes = {"FifoTopic": "true"} if topic.name.endswith(".fifo") else {}
+        topic_arn = sns.create_topic(Name=topic.name, Attributes=attributes)["TopicArn"]
+        report.add(f"sns topic {topic.name}")
+        for sub in topic.subscriptions:
+            queue_arn = queue_arns[sub.queue]
+            _allow_topic_to_send(sqs, sub.queue, queue_arn, topic_arn)
+            sub_attributes = {"RawMessageDelivery": "true" if sub.raw else "false"}
+            if sub.filter:
+                sub_attributes["FilterPolicy"] = json.dumps(sub.filter, sort_keys=True)
+            sns.subscribe(
+                TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                Attributes=sub_attributes, ReturnSubscriptionArn=True,
+            )
+            report.add(f"sns subscription {sub.name}: {topic.name} -> {sub.queue}")
+
+
+def _allow_topic_to_send(sqs: Any, queue: str, queue_arn: str, topic_arn: str) -> None:
+    """Real AWS drops SNS deliveries without a queue policy; emulators accept it too."""
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get(
+        "Attributes", {}
+    )
+    policy = json.loads(current.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
+    sid = f"greenroom-{topic_arn.rsplit(':', 1)[-1]}"
+    if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
+        return
+    policy.setdefault("Statement", []).append(
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+        }
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+
+
+def _value(value: str | SecretRef, secrets: Mapping[str, SecretStr]) -> str:
+    return secrets[value.secret].get_secret_value() if isinstance(value, SecretRef) else value
+
+
+def _parameters(
+    spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr], report: Report
+) -> None:
+    ssm = target.client("ssm")
+    for param in spec.parameters:
+        ssm.put_parameter(
+            Name=param.name, Value=_value(param.value, secrets), Type=param.type, Overwrite=True
+        )
+        report.add(f"ssm parameter {param.name} ({param.type})")
+
+
+def _secrets(
+    spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr], report: Report
+) -> None:
+    sm = target.client("secretsmanager")
+    for secret in spec.secrets:
+        value = _value(secret.value, secrets)
+        _idempotent(
+            lambda s=secret, v=value: sm.create_secret(Name=s.name, SecretString=v),
+            "ResourceExistsException",
+            lambda s=secret, v=value: sm.put_secret_value(SecretId=s.name, SecretString=v),
+        )
+        report.add(f"secretsmanager secret {secret.name}")
+
+
+def _log_groups(spec: Aws, target: AwsTarget, report: Report) -> None:
+    logs = target.client("logs")
+    for group in spec.log_groups:
+        _idempotent(
+            lambda g=group: logs.create_log_group(logGroupName=g),
+            "ResourceAlreadyExistsException",
+            None,
+        )
+        report.add(f"log group {group}")
+
+
+def _idempotent(
+    create: Callable[[], Any], exists_code: str, converge: Callable[[], Any] | None
+) -> None:
+    try:
+        create()
+    except Exception as exc:
+        if _error_code(exc) != exists_code:
+            raise
+        if converge:
+            converge()

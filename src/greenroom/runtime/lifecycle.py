@@ -1,0 +1,295 @@
+"""`up` and `down`: converge a replica to its model, ready meaning healthy *and* provisioned."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from greenroom.errors import GreenroomError, ReplicaError
+from greenroom.model.types import Aws, Nats, Postgres
+from greenroom.runtime.containers import (
+    ContainerInfo,
+    container_logs,
+    engine_version,
+    project_containers,
+)
+from greenroom.runtime.ports import check_ports
+from greenroom.runtime.probes import Access, ProbeFailed, aws_endpoint, probes_for
+from greenroom.runtime.progress import Progress, console
+from greenroom.runtime.replica import Replica, infra_images
+
+DEFAULT_TIMEOUT = 240.0
+
+
+def up(
+    env_name: str = "dev",
+    *,
+    overrides: Sequence[str] = (),
+    show_secrets: bool = False,
+    keep_on_failure: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Replica:
+    """Bring the replica of ``env_name`` to its model; return once healthy and provisioned."""
+    replica = Replica.open(env_name, overrides)
+    engine_version()
+    spec_hash = prepare(replica)
+    state = replica.load_state()
+    if state.get("spec_hash") == spec_hash and _all_ok(replica):
+        console.print(f"{replica.project}: up to date, nothing to do")
+        _print_endpoints(replica, show_secrets)
+        return replica
+    replica.forget_state()
+    own_ports = [p for c in project_containers(replica.project) for p in c.ports.values()]
+    check_ports(replica.host_ports, own=own_ports, env_name=replica.env.name)
+    try:
+        _converge(replica, timeout)
+    except BaseException as exc:
+        if not keep_on_failure:
+            console.print(f"{replica.project}: stopping what was started (keep it with --keep-on-failure)")
+            _compose_down(replica, volumes=False)
+        if isinstance(exc, KeyboardInterrupt | GreenroomError):
+            raise
+        raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
+    replica.save_state({"spec_hash": spec_hash, "app_images": replica.app_images})
+    _print_endpoints(replica, show_secrets)
+    return replica
+
+
+def prepare(replica: Replica) -> str:
+    """Images, app builds, secrets, rendered files; returns the hash of everything that was written."""
+    from greenroom.images import build_app_image, ensure_images, image_ref
+    from greenroom.render.compose import RenderContext, render_project
+
+    ensure_images(only=infra_images(replica.env), quiet=True)
+    app_images = _build_apps(replica, build_app_image)
+    replica.materialize_secrets()
+    ctx = RenderContext(
+        project=replica.project,
+        images={name: image_ref(name) for name in infra_images(replica.env)},
+        app_images=app_images,
+        secret_files={k: str(v) for k, v in replica.secret_files.items()},
+        host_ports=replica.host_ports,
+    )
+    rendered = render_project(replica.env, ctx)
+    replica.dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    for relpath, text in sorted(rendered.files.items()):
+        path = replica.dir / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        digest.update(relpath.encode() + b"\0" + text.encode() + b"\0")
+    replica.app_images = app_images
+    return digest.hexdigest()
+
+
+def _build_apps(replica: Replica, build: Any) -> dict[str, str]:
+    contexts = sorted({s.build for s in replica.env.services.values() if s.build})
+    images: dict[str, str] = {}
+    for context in contexts:
+        tag = f"greenroom-app/{replica.env.project}-{Path(context).name}:latest"
+        image_id = build(replica.root / context, tag)
+        images[context] = image_id
+    return images
+
+
+def _converge(replica: Replica, timeout: float) -> None:
+    env = replica.env
+    docker = replica.docker()
+    infra = sorted(env.components)
+    access = replica.access()
+    with Progress(f"{replica.project}: bringing up {env.name}") as progress:
+        for name in infra:
+            progress.update(name, "starting")
+        _compose_up(replica, docker, services=infra)
+        _wait(replica, access, progress, infra, timeout)
+        _provision(replica, access, progress)
+        apps = sorted(env.services)
+        for name in apps:
+            progress.update(name, "starting")
+        _compose_up(replica, docker, services=None)
+        _wait(replica, access, progress, apps, timeout)
+
+
+def _compose_up(replica: Replica, docker: Any, services: list[str] | None) -> None:
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        docker.compose.up(
+            services=services, detach=True, remove_orphans=services is None, pull="never",
+            quiet=True,
+        )
+    except DockerException as exc:
+        failed = _first_failed(replica)
+        details = str(exc.stderr or "").strip()[-800:]
+        if failed:
+            details += f"\n--- last lines of {failed.name} ---\n{container_logs(failed.id)}"
+        raise ReplicaError(
+            f"`docker compose up` failed for {replica.project}",
+            details=details,
+            hint=f"see `inv logs {replica.env.name}`; fix the model or the app and run `inv up "
+            f"{replica.env.name}` again",
+        ) from exc
+
+
+def _first_failed(replica: Replica) -> ContainerInfo | None:
+    for container in project_containers(replica.project):
+        if container.status == "exited" and container.exit_code != 0:
+            return container
+        if container.health == "unhealthy":
+            return container
+    return None
+
+
+def _wait(
+    replica: Replica, access: Access, progress: Progress, names: list[str], timeout: float
+) -> None:
+    """Poll each service's real protocol until it answers; fail fast if its container dies."""
+    probes = probes_for(replica.env, access)
+    one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
+    pending = set(names)
+    last: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while pending:
+        containers = {c.service: c for c in project_containers(replica.project)}
+        for name in sorted(pending):
+            container = containers.get(name)
+            if name in one_shots:
+                if container and container.status == "exited":
+                    if container.exit_code != 0:
+                        _fail(replica, name, f"exited with code {container.exit_code}", container)
+                    progress.update(name, "done", "completed")
+                    pending.discard(name)
+                continue
+            if container and container.status in {"exited", "dead"}:
+                _fail(replica, name, f"container {container.status} ({container.exit_code})",
+                      container)
+            probe = probes.get(name)
+            try:
+                if probe is not None:
+                    detail = probe()
+                elif container and container.ok:
+                    detail = "healthy"
+                else:
+                    raise ProbeFailed(f"health {container.health if container else 'missing'}")
+            except ProbeFailed as exc:
+                last[name] = str(exc)
+                progress.update(name, "waiting", str(exc)[:80])
+                continue
+            progress.update(name, "ready", detail)
+            pending.discard(name)
+        if pending and time.monotonic() > deadline:
+            name = sorted(pending)[0]
+            _fail(replica, name, f"not ready after {timeout:.0f}s: {last.get(name, 'no answer')}",
+                  containers.get(name))
+        if pending:
+            time.sleep(0.5)
+
+
+def _fail(replica: Replica, name: str, why: str, container: ContainerInfo | None) -> None:
+    logs = container_logs(container.id) if container else "(no container)"
+    raise ReplicaError(
+        f"service {name} of {replica.project}: {why}",
+        details=f"--- last lines of {name}'s log ---\n{logs}",
+        hint=f"fix the cause above and run `inv up {replica.env.name}` again "
+        f"(`inv logs {replica.env.name} {name}` shows the whole log)",
+    )
+
+
+def _provision(replica: Replica, access: Access, progress: Progress) -> None:
+    from greenroom.provision.aws import AwsTarget, provision_aws
+    from greenroom.provision.nats import provision_nats
+    from greenroom.provision.postgres import provision_postgres
+
+    for name, spec in sorted(replica.env.components.items()):
+        if isinstance(spec, Aws):
+            target = AwsTarget(region=spec.region, endpoint_url=aws_endpoint(spec, name, access))
+            report = provision_aws(spec, target, access.secrets)
+        elif isinstance(spec, Nats):
+            token = access.secret(spec.token.secret) if spec.auth and spec.token else None
+            url = f"nats://{access.host}:{access.port(name, 4222)}"
+            report = provision_nats(spec, url, token)
+        elif isinstance(spec, Postgres) and spec.extra_databases:
+            report = provision_postgres(
+                spec, host=access.host, port=access.port(name, 5432),
+                password=access.secret(spec.password.secret),
+            )
+        else:
+            continue
+        progress.update(name, "provisioned", f"{len(report.done)} resource(s)")
+
+
+def _all_ok(replica: Replica) -> bool:
+    """The no-op check: every long-running service has its containers running and healthy."""
+    containers = project_containers(replica.project)
+    by_service: dict[str, list[ContainerInfo]] = {}
+    for c in containers:
+        by_service.setdefault(c.service, []).append(c)
+    for name, service in replica.env.services.items():
+        running = by_service.get(name, [])
+        if service.one_shot:
+            if not running or any(c.exit_code != 0 for c in running):
+                return False
+        elif len([c for c in running if c.ok]) != service.replicas:
+            return False
+    for name in replica.env.components:
+        if not by_service.get(name) or not all(c.ok for c in by_service[name]):
+            return False
+    return True
+
+
+def down(env_name: str = "dev", *, volumes: bool = False, yes: bool = False,
+         overrides: Sequence[str] = ()) -> None:
+    """Remove every container and network of the replica; volumes only with ``volumes``."""
+    replica = Replica.open(env_name, overrides)
+    engine_version()
+    if volumes and replica.env.name != "dev" and not yes:
+        _confirm_volume_loss(replica)
+    _compose_down(replica, volumes=volumes)
+    replica.forget_state()
+    console.print(
+        f"{replica.project}: removed" + (" (with volumes)" if volumes else " (volumes kept)")
+    )
+
+
+def _confirm_volume_loss(replica: Replica) -> None:
+    import sys
+
+    question = f"Delete the data volumes of the {replica.env.name} replica ({replica.project})?"
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ReplicaError(
+            f"refusing to delete the volumes of the {replica.env.name} replica without confirmation",
+            hint=f"pass --yes: `inv down {replica.env.name} --volumes --yes`",
+        )
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in {"y", "yes"}:
+        raise ReplicaError("aborted: volumes kept", hint="nothing was removed")
+
+
+def _compose_down(replica: Replica, *, volumes: bool) -> None:
+    from python_on_whales import DockerClient
+    from python_on_whales.exceptions import DockerException
+
+    client = (
+        replica.docker()
+        if replica.compose_file.exists()
+        else DockerClient(compose_project_name=replica.project)
+    )
+    try:
+        client.compose.down(remove_orphans=True, volumes=volumes, timeout=10, quiet=True)
+    except DockerException as exc:
+        raise ReplicaError(
+            f"`docker compose down` failed for {replica.project}",
+            details=str(exc.stderr or "")[-800:],
+            hint="run `inv doctor`; `docker ps -a --filter label=com.docker.compose.project="
+            f"{replica.project}` lists what is left",
+        ) from exc
+
+
+def _print_endpoints(replica: Replica, show_secrets: bool) -> None:
+    from greenroom.runtime.report import endpoints_table
+
+    console.print(endpoints_table(replica, show_secrets=show_secrets))

@@ -1,0 +1,106 @@
+"""Day-to-day commands on a running replica: status, logs, a shell, psql."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+
+from greenroom.errors import ReplicaError
+from greenroom.model.types import Postgres
+from greenroom.runtime.containers import engine_version, project_containers
+from greenroom.runtime.progress import console
+from greenroom.runtime.replica import Replica
+
+
+def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
+    """Print the replica's services; return False (the CLI exits 1) if any is not healthy."""
+    from greenroom.runtime.report import status_table
+
+    replica = Replica.open(env_name, overrides)
+    engine_version()
+    containers = project_containers(replica.project)
+    if not containers:
+        raise ReplicaError(
+            f"the {env_name} replica ({replica.project}) is not running",
+            hint=f"start it with `inv up {env_name}`",
+        )
+    console.print(status_table(replica, containers))
+    one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
+    bad = [
+        c.name for c in containers
+        if not (c.ok or (c.service in one_shots and c.status == "exited" and c.exit_code == 0))
+    ]
+    expected = set(replica.env.components) | {
+        n for n, s in replica.env.services.items() if s.replicas > 0
+    }
+    missing = sorted(expected - {c.service for c in containers})
+    if bad or missing:
+        problems = bad + [f"{m} (no container)" for m in missing]
+        raise ReplicaError(
+            f"{env_name} replica is not healthy: {', '.join(problems)}",
+            hint=f"`inv logs {env_name} <service>` shows why; `inv up {env_name}` repairs it",
+        )
+    return True
+
+
+def _compose_argv(replica: Replica, *args: str) -> list[str]:
+    if not replica.compose_file.exists():
+        raise ReplicaError(
+            f"the {replica.env.name} replica has not been rendered yet",
+            hint=f"run `inv up {replica.env.name}`",
+        )
+    return [
+        "docker", "compose", "-p", replica.project, "-f", str(replica.compose_file),
+        "--project-directory", str(replica.dir), *args,
+    ]
+
+
+def _run_attached(argv: list[str]) -> int:
+    try:
+        return subprocess.call(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def logs(env_name: str = "dev", service: str | None = None, *, follow: bool = False,
+         tail: int = 200, overrides: Sequence[str] = ()) -> int:
+    """Stream the replica's logs (one service, or all)."""
+    replica = Replica.open(env_name, overrides)
+    if service and service not in _services(replica):
+        raise ReplicaError(
+            f"{env_name} has no service {service!r}",
+            hint=f"services: {', '.join(sorted(_services(replica)))}",
+        )
+    argv = _compose_argv(replica, "logs", "--no-color", "--tail", str(tail))
+    if follow:
+        argv.append("--follow")
+    if service:
+        argv.append(service)
+    return _run_attached(argv)
+
+
+def shell(env_name: str, service: str, *, overrides: Sequence[str] = ()) -> int:
+    """An interactive shell inside a running service's container."""
+    replica = Replica.open(env_name, overrides)
+    if service not in _services(replica):
+        raise ReplicaError(
+            f"{env_name} has no service {service!r}",
+            hint=f"services: {', '.join(sorted(_services(replica)))}",
+        )
+    return _run_attached(_compose_argv(replica, "exec", service, "sh"))
+
+
+def psql(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> int:
+    """psql inside the replica's Postgres container, as the app's user on the app's database."""
+    replica = Replica.open(env_name, overrides)
+    found = [(n, c) for n, c in replica.env.components.items() if isinstance(c, Postgres)]
+    if not found:
+        raise ReplicaError(f"{env_name} declares no Postgres component", hint="see envs/")
+    name, spec = found[0]
+    return _run_attached(
+        _compose_argv(replica, "exec", name, "psql", "-U", spec.user, "-d", spec.database)
+    )
+
+
+def _services(replica: Replica) -> set[str]:
+    return set(replica.env.components) | set(replica.env.services)

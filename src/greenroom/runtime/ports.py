@@ -1,0 +1,94 @@
+"""Host ports: is one free, and if not, who holds it (a process, or another replica's container)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterable, Mapping
+
+from greenroom.errors import PortInUseError
+
+
+def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
+    """True when a listening socket could be bound on ``host:port`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_holder(port: int) -> str | None:
+    """A human description of who listens on ``port``: a container (with its project) or a process."""
+    container = _container_publishing(port)
+    if container:
+        return container
+    return _process_listening(port)
+
+
+def _container_publishing(port: int) -> str | None:
+    try:
+        out = subprocess.run(
+            [
+                "docker", "ps", "--filter", f"publish={port}", "--format",
+                '{{.Names}}\t{{.Label "com.docker.compose.project"}}',
+            ],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    line = out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
+    if not line:
+        return None
+    name, _, project = line.partition("\t")
+    return f"container {name}" + (f" (Compose project {project})" if project else "")
+
+
+def _process_listening(port: int) -> str | None:
+    try:
+        out = subprocess.run(
+            ["ss", "-H", "-ltnp", f"sport = :{port}"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in out.stdout.splitlines():
+        if 'users:((' in line:
+            users = line.split("users:((", 1)[1]
+            name = users.split(",", 1)[0].strip('"')
+            pid = users.split("pid=", 1)[1].split(",", 1)[0] if "pid=" in users else "?"
+            return f"process {name} (pid {pid})"
+        if line.strip():
+            return "another process"
+    return None
+
+
+def check_ports(
+    wanted: Mapping[str, Mapping[int, int]],
+    *,
+    own: Iterable[int] = (),
+    env_name: str,
+) -> None:
+    """Fail before start if any host port the replica needs is taken by someone else.
+
+    ``own`` lists ports already published by this replica's own containers (a re-run of `up`).
+    """
+    mine = set(own)
+    taken: list[str] = []
+    for service in sorted(wanted):
+        for container_port, host_port in sorted(wanted[service].items()):
+            if host_port in mine or port_is_free(host_port):
+                continue
+            holder = port_holder(host_port) or "another process"
+            taken.append(f"port {host_port} ({service}:{container_port}) is taken by {holder}")
+    if taken:
+        raise PortInUseError(
+            "host ports needed by the replica are already in use:\n  " + "\n  ".join(taken),
+            hint=(
+                "stop whatever holds them, or move this replica's ports: "
+                f"`inv up {env_name} --set exposure.port_base=<free base>` "
+                "(or set GREENROOM_EXPOSURE__PORT_BASE)"
+            ),
+        )

@@ -1,0 +1,125 @@
+"""A replica's identity and files: Compose project name, work dir, secrets, rendered project."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from greenroom.model.types import Aws, Environment, Ingress, Nats, Postgres, Redis
+from greenroom.paths import project_root, workdir
+from greenroom.runtime.probes import Access
+
+
+def project_name(env: Environment, root: Path) -> str:
+    """Distinct per environment and per checkout, so replicas never share containers or volumes."""
+    checkout = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:6]
+    return f"{env.project}-{env.name}-{checkout}"
+
+
+def infra_images(env: Environment) -> list[str]:
+    """The logical image names this environment's components and services run."""
+    names: set[str] = set()
+    for spec in env.components.values():
+        if isinstance(spec, Aws):
+            names.add(spec.emulator)
+        elif isinstance(spec, Ingress):
+            names.add("nginx")
+        elif isinstance(spec, Postgres | Redis | Nats):
+            names.add(spec.kind)
+    if any(s.build for s in env.services.values()):
+        names.add("python")
+    return sorted(names)
+
+
+def published(env: Environment, service: str) -> bool:
+    """Whether the exposure rules publish ``service`` beyond loopback."""
+    exposure = env.exposure
+    return exposure.publish == "all" or (
+        exposure.publish == "listed" and service in exposure.services
+    )
+
+
+@dataclass
+class Replica:
+    """Everything `up`, `down`, `status` and the suites need to find and reach one replica."""
+
+    env: Environment
+    root: Path
+    project: str
+    dir: Path
+    overrides: Sequence[str] = ()
+    host_ports: dict[str, dict[int, int]] = field(default_factory=dict)
+    secret_files: dict[str, Path] = field(default_factory=dict)
+    app_images: dict[str, str] = field(default_factory=dict)
+    """Build context -> image ID of the team's app images, once built."""
+
+    @classmethod
+    def open(cls, env_name: str, overrides: Sequence[str] = (), root: Path | None = None) -> Replica:
+        from greenroom.model import load_environment
+        from greenroom.render.compose import allocate_ports
+
+        root = root or project_root()
+        env = load_environment(env_name, root=root, overrides=overrides)
+        replica = cls(
+            env=env, root=root, project=project_name(env, root),
+            dir=workdir(root) / env.name, overrides=tuple(overrides),
+        )
+        replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
+        return replica
+
+    @property
+    def compose_file(self) -> Path:
+        return self.dir / "compose.yaml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    def materialize_secrets(self) -> dict[str, Path]:
+        """Write the secret values to 0600 files outside the repo; remember their paths."""
+        from greenroom.secrets import materialize, state_dir_for
+
+        self.secret_files = materialize(self.env, state_dir=state_dir_for(self.env, self.root))
+        return self.secret_files
+
+    def access(self) -> Access:
+        """Host ports and secret values, for probes, provisioning and suites."""
+        from greenroom.secrets import read
+
+        if not self.secret_files:
+            self.materialize_secrets()
+        secrets: Mapping[str, SecretStr] = {
+            name: read(path) for name, path in self.secret_files.items()
+        }
+        return Access(host_ports=self.host_ports, secrets=secrets)
+
+    def docker(self) -> Any:
+        """A python-on-whales client bound to this replica's Compose project."""
+        from python_on_whales import DockerClient
+
+        return DockerClient(
+            compose_files=[self.compose_file],
+            compose_project_name=self.project,
+            compose_project_directory=self.dir,
+        )
+
+    def load_state(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.state_file.read_text())
+            return data
+        except (OSError, ValueError):
+            return {}
+
+    def save_state(self, state: Mapping[str, Any]) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+        tmp.replace(self.state_file)
+
+    def forget_state(self) -> None:
+        self.state_file.unlink(missing_ok=True)
