@@ -35,15 +35,16 @@ def up(
     """Bring the replica of ``env_name`` to its model; return once healthy and provisioned."""
     replica = Replica.open(env_name, overrides)
     engine_version()
-    spec_hash = prepare(replica)
-    state = replica.load_state()
-    if state.get("spec_hash") == spec_hash and _all_ok(replica):
+    files = prepare(replica)
+    wanted = spec_hash(files)
+    if replica.load_state().get("spec_hash") == wanted and _all_ok(replica):
         console.print(f"{replica.project}: up to date, nothing to do")
         _print_endpoints(replica, show_secrets)
         return replica
-    replica.forget_state()
     own_ports = [p for c in project_containers(replica.project) for p in c.ports.values()]
     check_ports(replica.host_ports, own=own_ports, env_name=replica.env.name)
+    replica.forget_state()
+    write_files(replica, files)
     try:
         _converge(replica, timeout)
     except BaseException as exc:
@@ -53,37 +54,44 @@ def up(
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
-    replica.save_state({"spec_hash": spec_hash, "app_images": replica.app_images})
+    replica.save_state({"spec_hash": wanted, "app_images": replica.app_images})
     _print_endpoints(replica, show_secrets)
     return replica
 
 
-def prepare(replica: Replica) -> str:
-    """Images, app builds, secrets, rendered files; returns the hash of everything that was written."""
+def prepare(replica: Replica) -> dict[str, str]:
+    """Images, app builds, secrets and the rendered project (not yet written): relpath -> text."""
     from greenroom.images import build_app_image, ensure_images, image_ref
     from greenroom.render.compose import RenderContext, render_project
 
     ensure_images(only=infra_images(replica.env), quiet=True)
-    app_images = _build_apps(replica, build_app_image)
+    replica.app_images = _build_apps(replica, build_app_image)
     replica.materialize_secrets()
     ctx = RenderContext(
         project=replica.project,
         images={name: image_ref(name) for name in infra_images(replica.env)},
-        app_images=app_images,
+        app_images=replica.app_images,
         secret_files={k: str(v) for k, v in replica.secret_files.items()},
         host_ports=replica.host_ports,
     )
-    rendered = render_project(replica.env, ctx)
-    replica.dir.mkdir(parents=True, exist_ok=True)
+    return dict(render_project(replica.env, ctx).files)
+
+
+def spec_hash(files: dict[str, str]) -> str:
+    """One digest of everything rendered: equal digests mean nothing to converge."""
     digest = hashlib.sha256()
-    for relpath, text in sorted(rendered.files.items()):
+    for relpath, text in sorted(files.items()):
+        digest.update(relpath.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def write_files(replica: Replica, files: dict[str, str]) -> None:
+    """Write the rendered project; unchanged files are left untouched."""
+    for relpath, text in sorted(files.items()):
         path = replica.dir / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
-        digest.update(relpath.encode() + b"\0" + text.encode() + b"\0")
-    replica.app_images = app_images
-    return digest.hexdigest()
 
 
 def _build_apps(replica: Replica, build: Any) -> dict[str, str]:
