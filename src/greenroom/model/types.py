@@ -1,11 +1,11 @@
-"""The typed environment model: what envs/*.yaml can say. Data only; loading and I/O live elsewhere."""
+"""The typed environment model: what envs/*.yaml can say. Data only; loading lives elsewhere."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 NAME = r"^[a-z][a-z0-9-]*$"
 Name = Annotated[str, Field(pattern=NAME, max_length=63)]
@@ -22,6 +22,20 @@ def parse_duration(text: str) -> int:
         raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h or 14d")
     return int(match.group(1)) * _UNITS[match.group(2)]
 
+
+def _as_text(value: Any) -> Any:
+    """Whole numbers read as text (`version: 17`); floats and booleans must be quoted."""
+    if isinstance(value, bool):
+        raise ValueError(f'YAML reads this as the boolean {str(value).lower()}; quote it: "..."')
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(f"YAML reads this as the number {value!r}; quote it to keep it exact")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+"""A string that may be written as a bare whole number: versions, environment values."""
 
 Duration = Annotated[str, Field(pattern=_DURATION.pattern, examples=["30s", "5m", "14d"])]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -40,7 +54,8 @@ class SecretSource(Spec):
     """Where a secret's value comes from. The model only ever holds this reference, never the value.
 
     ``generate``: a throwaway random value (dev replicas); ``env``: a variable of the caller's
-    environment; ``file``: a file outside the repo; ``aws``: an SSM/Secrets Manager id (real targets).
+    environment; ``file``: a file outside the repo; ``aws``: an SSM/Secrets Manager id (real
+    targets).
     """
 
     generate: bool = False
@@ -63,7 +78,7 @@ class SecretSource(Spec):
 
 
 class SecretRef(Spec):
-    """A reference to a declared secret, written `{secret: name}` wherever a value would be sensitive."""
+    """A reference to a declared secret, written `{secret: name}` where a value is sensitive."""
 
     secret: Name
 
@@ -72,7 +87,7 @@ class SecretRef(Spec):
 
 
 class Zone(Spec):
-    """A network trust boundary (public edge, private app, data, ops...). Becomes a Compose network."""
+    """A network trust boundary (public edge, private app, data, ops). Becomes a Compose network."""
 
     description: str = ""
     internal: bool = False
@@ -96,7 +111,7 @@ class ComponentBase(Spec):
     """Fields every infrastructure component has."""
 
     zone: Name = "data"
-    version: str | None = None
+    version: Text | None = None
     resources: Resources | None = None
 
 
@@ -107,7 +122,7 @@ class PostgresInit(Spec):
 
 class Postgres(ComponentBase):
     kind: Literal["postgres"] = "postgres"
-    version: str | None = "17"
+    version: Text | None = "17"
     database: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "app"
     user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "app"
     password: SecretRef
@@ -119,7 +134,7 @@ class Postgres(ComponentBase):
 
 class Redis(ComponentBase):
     kind: Literal["redis"] = "redis"
-    version: str | None = "8.0"
+    version: Text | None = "8.0"
     auth: bool = False
     password: SecretRef | None = None
     persistence: bool = False
@@ -152,7 +167,7 @@ class Stream(Spec):
 
 class Nats(ComponentBase):
     kind: Literal["nats"] = "nats"
-    version: str | None = "2.10"
+    version: Text | None = "2.10"
     streams: list[Stream] = Field(default_factory=list)
     auth: bool = False
     token: SecretRef | None = None
@@ -210,7 +225,9 @@ class Parameter(Spec):
     @model_validator(mode="after")
     def _secure_needs_secret(self) -> Parameter:
         if (self.type == "SecureString") != isinstance(self.value, SecretRef):
-            raise ValueError("a SecureString's value must be {secret: <name>}, and only a SecureString's")
+            raise ValueError(
+                "a SecureString's value must be {secret: <name>}, and only a SecureString's"
+            )
         return self
 
 
@@ -245,7 +262,7 @@ class Ingress(ComponentBase):
     """The front door (nginx): routes paths to app services."""
 
     kind: Literal["ingress"] = "ingress"
-    version: str | None = "1.26"
+    version: Text | None = "1.26"
     zone: Name = "edge"
     routes: list[Route] = Field(min_length=1)
     port: int = Field(default=8080, ge=1, le=65535)
@@ -255,7 +272,7 @@ Component = Annotated[Postgres | Redis | Nats | Aws | Ingress, Field(discriminat
 COMPONENT_KINDS = ("postgres", "redis", "nats", "aws", "ingress")
 
 
-# --- app services -----------------------------------------------------------------------------------
+# --- app services ---------------------------------------------------------------------------
 
 
 class Resources(Spec):
@@ -275,9 +292,9 @@ class Service(Spec):
     health: str | None = Field(default="/healthz", pattern=r"^/")
     health_port: int | None = Field(default=None, ge=1, le=65535)
     zone: Name = "app"
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, Text] = Field(default_factory=dict)
     secrets: dict[str, Name] = Field(default_factory=dict)
-    """Environment variable name -> declared secret; delivered as a file, `<VAR>_FILE` points at it."""
+    """Variable name -> declared secret; delivered as a file that `<VAR>_FILE` points at."""
     depends_on: list[Name] = Field(default_factory=list)
     resources: Resources | None = None
     one_shot: bool = False
@@ -328,7 +345,7 @@ class Backup(Spec):
     restore_drill: Literal["none", "weekly", "monthly", "quarterly"] = "none"
 
 
-# --- the environment ----------------------------------------------------------------------------------
+# --- the environment ------------------------------------------------------------------------
 
 
 class Environment(Spec):
@@ -356,7 +373,9 @@ class Environment(Spec):
         """`components: {redis: {...}}` means kind redis unless `kind:` says otherwise."""
         if isinstance(value, dict):
             return {
-                key: ({"kind": key, **spec} if isinstance(spec, dict) and "kind" not in spec else spec)
+                key: (
+                    {"kind": key, **spec} if isinstance(spec, dict) and "kind" not in spec else spec
+                )
                 for key, spec in value.items()
             }
         return value
