@@ -1,0 +1,110 @@
+"""The team's own services: images from greenroom's builder, connections filled from components."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from greenroom.components import register
+from greenroom.components.base import (
+    Base,
+    Fragment,
+    Readiness,
+    RenderContext,
+    Shape,
+    healthcheck,
+    literal,
+    secret_path,
+)
+from greenroom.model.types import Environment, Service
+
+
+def app_image(project: str, name: str, service: Service, ctx: RenderContext) -> str:
+    """The image ref a service runs: its own `image:`, or what the builder tagged its context as."""
+    if service.image:
+        return service.image
+    build = service.build or ""
+    if build in ctx.app_images:
+        return ctx.app_images[build]
+    return f"greenroom/{project}-{PurePosixPath(build).name or name}:dev"
+
+
+@register("app")
+class AppComponent(Base[Service]):
+    """One app service; a one-shot (migrations) runs to completion before its dependants start."""
+
+    def node_shape(self) -> Shape:
+        return "job" if self.spec.one_shot else "service"
+
+    def caption(self) -> str:
+        if self.spec.one_shot:
+            return "one-shot"
+        text = f":{self.spec.port}" if self.spec.port else "no port"
+        return text + (f" x{self.spec.replicas}" if self.spec.replicas != 1 else "")
+
+    def _health_port(self) -> int | None:
+        return self.spec.health_port or self.spec.port
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        if self.spec.one_shot or self.spec.replicas == 0:
+            return {}
+        ports = {p for p in (self.spec.port, self.spec.health_port) if p is not None}
+        return {self.name: tuple(sorted(ports))} if ports else {}
+
+    def replicas(self) -> int:
+        return self.spec.replicas
+
+    def depends_on(self) -> tuple[str, ...]:
+        return tuple(self.spec.depends_on)
+
+    def readiness(self) -> Readiness:
+        if self.spec.one_shot:
+            return "service_completed_successfully"
+        if self.spec.health and self._health_port():
+            return "service_healthy"
+        return "service_started"
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.spec.secrets.values())))
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        from greenroom.components import parts
+
+        spec = self.spec
+        everything = parts(env)
+        environment: dict[str, str] = {}
+        secrets = set(self.secrets())
+        for dependency in spec.depends_on:
+            part = everything.get(dependency)
+            if part is not None:
+                client = part.client()
+                environment |= client.env
+                secrets |= set(client.secrets)
+        if spec.port is not None:
+            environment["PORT"] = str(spec.port)
+        if spec.health_port is not None:
+            environment["HEALTH_PORT"] = str(spec.health_port)
+        environment |= {var: secret_path(secret) for var, secret in _file_vars(spec).items()}
+        environment |= spec.env
+        fragment: Fragment = {
+            "image": app_image(env.project, self.name, spec, ctx),
+            "environment": {key: literal(value) for key, value in environment.items()},
+            "deploy": {"replicas": spec.replicas},
+        }
+        if spec.command:
+            fragment["command"] = [literal(arg) for arg in spec.command]
+        if secrets:
+            fragment["secrets"] = sorted(secrets)
+        port = self._health_port()
+        if spec.one_shot:
+            fragment["restart"] = "no"
+        elif spec.health and port:
+            url = f"http://127.0.0.1:{port}{spec.health}"
+            fragment["healthcheck"] = healthcheck(
+                ["CMD", "curl", "-fsS", literal(url)], start_period="20s"
+            )
+        return {self.name: fragment}
+
+
+def _file_vars(spec: Service) -> dict[str, str]:
+    """`secrets: {VAR: secret}` is delivered as `VAR_FILE` pointing at the mounted file."""
+    return {f"{var}_FILE": secret for var, secret in spec.secrets.items()}

@@ -1,0 +1,136 @@
+"""The AWS services, emulated on a replica: LocalStack or moto behind one endpoint contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from greenroom.components import register
+from greenroom.components.base import (
+    Base,
+    Client,
+    Diagram,
+    Edge,
+    Fragment,
+    Node,
+    RenderContext,
+    healthcheck,
+    node_id,
+)
+from greenroom.model.types import Aws, Environment
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """What differs between emulators; everything else (endpoint, credentials) is the same."""
+
+    image: str
+    port: int
+    health: list[str]
+
+
+EMULATORS: dict[str, Emulator] = {
+    "localstack": Emulator(
+        image="localstack",
+        port=4566,
+        health=["CMD", "curl", "-fsS", "http://127.0.0.1:4566/_localstack/health"],
+    ),
+    "moto": Emulator(
+        image="moto",
+        port=5000,
+        health=[
+            "CMD",
+            "python3",
+            "-c",
+            "import urllib.request; "
+            "urllib.request.urlopen('http://127.0.0.1:5000/moto-api/', timeout=4)",
+        ],
+    ),
+}
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+"""The emulators accept any key; these are the conventional placeholders, not secrets."""
+
+
+@register("aws")
+class AwsComponent(Base[Aws]):
+    """Clients get `AWS_ENDPOINT_URL`, so the same boto3 code talks to the emulator or to AWS."""
+
+    shape = "emulator"
+
+    @property
+    def emulator(self) -> Emulator:
+        return EMULATORS[self.spec.emulator]
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        return {self.name: (self.emulator.port,)}
+
+    def service_names(self) -> list[str]:
+        """The AWS services the model uses, in LocalStack's SERVICES spelling."""
+        spec = self.spec
+        used = {
+            "s3": bool(spec.buckets),
+            "sqs": bool(spec.queues),
+            "sns": bool(spec.topics),
+            "ssm": bool(spec.parameters),
+            "secretsmanager": bool(spec.secrets),
+            "logs": bool(spec.log_groups),
+        }
+        return [name for name, wanted in used.items() if wanted]
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        emulator = self.emulator
+        fragment: Fragment = {
+            "image": ctx.image(emulator.image, self.spec.version),
+            "healthcheck": healthcheck(emulator.health, start_period="20s", retries=60),
+        }
+        if self.spec.emulator == "localstack":
+            environment = {"LOCALSTACK_AUTH_TOKEN": "${LOCALSTACK_AUTH_TOKEN:-}"}
+            names = self.service_names()
+            if names:
+                environment |= {"SERVICES": ",".join(names), "EAGER_SERVICE_LOADING": "1"}
+            fragment["environment"] = environment
+        else:
+            fragment["environment"] = {"MOTO_PORT": str(emulator.port)}
+        return {self.name: fragment}
+
+    def caption(self) -> str:
+        return f"{self.spec.emulator} :{self.emulator.port}"
+
+    def diagram(self) -> Diagram:
+        own = super().diagram()
+        spec, zone = self.spec, self.zone
+
+        def rid(service: str, name: str) -> str:
+            return node_id(f"{self.name}-{service}-{name}")
+
+        nodes = [
+            *(Node(rid("s3", b.name), f"s3: {b.name}", "bucket", zone) for b in spec.buckets),
+            *(Node(rid("sns", t.name), f"sns: {t.name}", "topic", zone) for t in spec.topics),
+            *(Node(rid("sqs", q.name), f"sqs: {q.name}", "queue", zone) for q in spec.queues),
+        ]
+        edges = [Edge(own.nodes[0].id, n.id, dotted=True) for n in nodes]
+        edges += [
+            Edge(rid("sns", topic.name), rid("sqs", sub.queue), sub.name)
+            for topic in spec.topics
+            for sub in topic.subscriptions
+        ]
+        edges += [
+            Edge(rid("sqs", q.name), rid("sqs", q.dead_letter.queue), "dead letters", dotted=True)
+            for q in spec.queues
+            if q.dead_letter
+        ]
+        return Diagram(nodes=(*own.nodes, *nodes), edges=tuple(edges))
+
+    def client(self) -> Client:
+        spec = self.spec
+        env = {
+            "AWS_ENDPOINT_URL": f"http://{self.name}:{self.emulator.port}",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            **CREDENTIALS,
+        }
+        if spec.buckets:
+            env["RECEIPTS_BUCKET"] = spec.buckets[0].name
+        if spec.topics:
+            env["ORDER_EVENTS_TOPIC"] = spec.topics[0].name
+        return Client(env=env)

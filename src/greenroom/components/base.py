@@ -1,0 +1,234 @@
+"""What every component shares: the render context it receives and the contract it fulfils."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+
+from greenroom.model.types import Environment, Resources
+
+Fragment = dict[str, Any]
+"""One Compose service, as the mapping that lands under `services.<name>`."""
+
+Readiness = Literal["service_healthy", "service_completed_successfully", "service_started"]
+
+DEFAULT_TAGS: Mapping[str, str] = {
+    "postgres": "17",
+    "redis": "8.0",
+    "nats": "2.10",
+    "localstack": "4.14",
+    "moto": "5",
+    "nginx": "1.26",
+}
+"""The tag greenroom builds each infrastructure image under when nothing else is said."""
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything a render needs besides the model; gathered by the caller so rendering stays pure.
+
+    ``images``: logical image name (postgres, nginx...) -> ref. ``app_images``: build context ->
+    ref. ``secret_files``: secret name -> absolute path of a file outside the repo.
+    ``host_ports``: Compose service -> container port -> (first) host port.
+    ``compose_override``: the text of `compose/<env>.override.yaml`, merged last ("" for none).
+    """
+
+    project: str
+    images: Mapping[str, str] = field(default_factory=dict)
+    app_images: Mapping[str, str] = field(default_factory=dict)
+    secret_files: Mapping[str, str] = field(default_factory=dict)
+    host_ports: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    compose_override: str = ""
+
+    def image(self, name: str, version: str | None = None) -> str:
+        """The ref of an infrastructure image, `greenroom/<name>:<tag>` unless the context says."""
+        if name in self.images:
+            return self.images[name]
+        return f"greenroom/{name}:{version or DEFAULT_TAGS.get(name, 'latest')}"
+
+
+@dataclass(frozen=True)
+class Client:
+    """How a dependant reaches a component: variables to set and the secrets they point at."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+
+
+def literal(text: str) -> str:
+    """Escape `$` so Compose passes a value through instead of interpolating it."""
+    return text.replace("$", "$$")
+
+
+def secret_path(secret: str) -> str:
+    """Where Compose mounts a secret inside a container."""
+    return f"/run/secrets/{secret}"
+
+
+def healthcheck(test: list[str], *, start_period: str = "10s", retries: int = 30) -> Fragment:
+    """A Compose healthcheck with greenroom's cadence: quick polls, patient start."""
+    return {
+        "test": test,
+        "interval": "5s",
+        "timeout": "5s",
+        "retries": retries,
+        "start_period": start_period,
+    }
+
+
+def shell(script: str) -> list[str]:
+    """A healthcheck or entrypoint that needs a shell: `sh -c` with Compose's `$` escaped."""
+    return ["sh", "-c", literal(script)]
+
+
+def limits(resources: Resources | None) -> Fragment:
+    """`deploy.resources.limits` from the model's resources (empty when none are set)."""
+    if resources is None:
+        return {}
+    out: Fragment = {}
+    if resources.cpus is not None:
+        out["cpus"] = str(resources.cpus)
+    if resources.memory is not None:
+        out["memory"] = resources.memory
+    return out
+
+
+Shape = Literal["service", "job", "database", "queue", "topic", "bucket", "gateway", "emulator"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box in the diagram; ``zone`` places it in that zone's subgraph."""
+
+    id: str
+    label: str
+    shape: Shape
+    zone: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An arrow in the diagram between node ids."""
+
+    source: str
+    target: str
+    label: str = ""
+    dotted: bool = False
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A component's own part of the environment diagram."""
+
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+
+
+def node_id(name: str) -> str:
+    """A Mermaid/Graphviz-safe id for a model name."""
+    return "n_" + "".join(c if c.isalnum() else "_" for c in name)
+
+
+class Component(Protocol):
+    """The render side of a component; the runtime side (probe, provision, smoke) joins it later."""
+
+    kind: ClassVar[str]
+    name: str
+
+    @property
+    def zone(self) -> str:
+        """The zone (Compose network) the component lives in."""
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        """Compose service -> the ports its containers listen on (what may be published)."""
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        """The Compose service fragments, without networks, ports, labels or depends_on."""
+
+    def volumes(self) -> tuple[str, ...]:
+        """Named volumes the fragments mount."""
+
+    def files(self, env: Environment) -> dict[str, str]:
+        """Generated non-secret config files, relative path -> text."""
+
+    def secrets(self) -> tuple[str, ...]:
+        """Declared secrets the fragments mount."""
+
+    def depends_on(self) -> tuple[str, ...]:
+        """Model names (components or services) this must start after."""
+
+    def readiness(self) -> Readiness:
+        """What dependants wait for: healthy, completed (one-shots) or merely started."""
+
+    def client(self) -> Client:
+        """What a dependant needs in its environment to reach this."""
+
+    def replicas(self) -> int:
+        """How many containers the primary service runs (host port ranges need it)."""
+
+    def diagram(self) -> Diagram:
+        """Its nodes and internal edges in the environment diagram (dependencies are added)."""
+
+
+S = TypeVar("S")
+
+
+class Base(Generic[S]):
+    """Defaults shared by the component classes: one service named after the model entry."""
+
+    kind: ClassVar[str] = ""
+    shape: ClassVar[Shape] = "service"
+
+    def __init__(self, name: str, spec: S) -> None:
+        self.name = name
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    @property
+    def zone(self) -> str:
+        return str(getattr(self.spec, "zone", "app"))
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        return {}
+
+    def volumes(self) -> tuple[str, ...]:
+        return ()
+
+    def files(self, env: Environment) -> dict[str, str]:
+        return {}
+
+    def secrets(self) -> tuple[str, ...]:
+        return ()
+
+    def depends_on(self) -> tuple[str, ...]:
+        return ()
+
+    def readiness(self) -> Readiness:
+        return "service_healthy"
+
+    def client(self) -> Client:
+        return Client()
+
+    def replicas(self) -> int:
+        return 1
+
+    def caption(self) -> str:
+        """The second line of its diagram label: what it runs and where it listens."""
+        version = getattr(self.spec, "version", None)
+        ports = sorted({p for ps in self.container_ports().values() for p in ps})
+        text = f"{self.kind} {version}" if version else self.kind
+        return text + "".join(f" :{p}" for p in ports[:1])
+
+    def node_shape(self) -> Shape:
+        """How its diagram node is drawn."""
+        return self.shape
+
+    def diagram(self) -> Diagram:
+        label = f"{self.name}<br/>{self.caption()}"
+        return Diagram(nodes=(Node(node_id(self.name), label, self.node_shape(), self.zone),))

@@ -1,0 +1,116 @@
+"""The front door: nginx routing path prefixes to the team's services."""
+
+from __future__ import annotations
+
+import re
+
+from greenroom.components import register
+from greenroom.components.base import (
+    Base,
+    Diagram,
+    Edge,
+    Fragment,
+    RenderContext,
+    healthcheck,
+    node_id,
+)
+from greenroom.errors import ConfigError
+from greenroom.model.types import Environment, Ingress
+
+CONF = "/etc/nginx/conf.d/default.conf"
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+HEAD = """\
+# The environment's ingress routes; upstreams resolve per request through Docker's DNS,
+# so scaled or restarted services are found without reloading nginx.
+server {
+    listen @PORT@;
+    server_name _;
+    resolver 127.0.0.11 valid=5s ipv6=off;
+
+    location = /healthz {
+        access_log off;
+        default_type text/plain;
+        return 200 "ok\\n";
+    }
+"""
+
+ROUTE = """
+    location @PATH@ {
+        set $upstream_@VAR@ @HOST@:@PORT@;
+        proxy_pass http://$upstream_@VAR@;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Request-Id $request_id;
+    }
+"""
+
+
+def _fill(template: str, **values: str) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    return template
+
+
+@register("ingress")
+class IngressComponent(Base[Ingress]):
+    """nginx's config is rendered from the routes; its own /healthz answers the healthcheck."""
+
+    shape = "gateway"
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        return {self.name: (self.spec.port,)}
+
+    def depends_on(self) -> tuple[str, ...]:
+        return tuple(sorted({route.service for route in self.spec.routes}))
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        port = self.spec.port
+        return {
+            self.name: {
+                "image": ctx.image("nginx", self.spec.version),
+                "volumes": [f"./{self.name}/default.conf:{CONF}:ro"],
+                "healthcheck": healthcheck(
+                    ["CMD", "curl", "-fsS", f"http://127.0.0.1:{port}/healthz"]
+                ),
+            }
+        }
+
+    def caption(self) -> str:
+        return f"nginx {self.spec.version or ''} :{self.spec.port}".replace("  ", " ")
+
+    def diagram(self) -> Diagram:
+        own = super().diagram()
+        routes = tuple(
+            Edge(own.nodes[0].id, node_id(route.service), route.path) for route in self.spec.routes
+        )
+        return Diagram(nodes=own.nodes, edges=routes)
+
+    def files(self, env: Environment) -> dict[str, str]:
+        text = _fill(HEAD, PORT=str(self.spec.port))
+        seen: set[str] = set()
+        for route in self.spec.routes:
+            if not _SAFE_PATH.match(route.path) or route.path in seen:
+                problem = "is routed twice" if route.path in seen else "has unsafe characters"
+                raise ConfigError(
+                    f"ingress {self.name}: route path {route.path!r} {problem}",
+                    hint="give each route a distinct path of letters, digits and . _ ~ / -",
+                )
+            seen.add(route.path)
+            target = env.services.get(route.service)
+            if target is None or target.port is None:
+                raise ConfigError(
+                    f"ingress {self.name} routes {route.path} to {route.service!r}, "
+                    + ("which is not a service" if target is None else "which has no port"),
+                    hint=f"declare services.{route.service} with a port: or fix the route",
+                )
+            text += _fill(
+                ROUTE,
+                PATH=route.path,
+                VAR=route.service.replace("-", "_"),
+                HOST=route.service,
+                PORT=str(target.port),
+            )
+        return {f"{self.name}/default.conf": text + "}\n"}

@@ -1,0 +1,90 @@
+"""NATS with JetStream: the event transport; streams and consumers are provisioned at runtime."""
+
+from __future__ import annotations
+
+from greenroom.components import register
+from greenroom.components.base import (
+    Base,
+    Client,
+    Fragment,
+    RenderContext,
+    healthcheck,
+    secret_path,
+    shell,
+)
+from greenroom.model.types import Environment, Nats
+
+PORT = 4222
+MONITOR = 8222
+FLAGS = ["-js", "-sd", "/data", "-m", str(MONITOR)]
+AUTH_CONF = "/etc/greenroom/nats-auth.conf"
+AUTH = """\
+# The token comes from the environment, which the entrypoint fills from the secret file.
+authorization {
+  token: $NATS_TOKEN
+}
+"""
+
+
+@register("nats")
+class NatsComponent(Base[Nats]):
+    """Monitoring on 8222 doubles as the health endpoint; data lives in a named volume."""
+
+    shape = "queue"
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        return {self.name: (PORT, MONITOR)}
+
+    def _token(self) -> str | None:
+        return self.spec.token.secret if self.spec.auth and self.spec.token else None
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        fragment: Fragment = {
+            "image": ctx.image("nats", self.spec.version),
+            "command": list(FLAGS),
+            "volumes": [f"{self.name}-data:/data"],
+            "healthcheck": healthcheck(
+                ["CMD", "wget", "-qO-", f"http://127.0.0.1:{MONITOR}/healthz"]
+            ),
+        }
+        token = self._token()
+        if token is not None:
+            fragment["entrypoint"] = shell(
+                f'export NATS_TOKEN="$(cat {secret_path(token)})" && '
+                f"exec nats-server -c {AUTH_CONF} {' '.join(FLAGS)}"
+            )
+            fragment["command"] = []
+            fragment["secrets"] = [token]
+            fragment["volumes"].append(f"./{self.name}/auth.conf:{AUTH_CONF}:ro")
+        return {self.name: fragment}
+
+    def caption(self) -> str:
+        streams = ", ".join(stream.name for stream in self.spec.streams)
+        return super().caption() + (f"<br/>JetStream: {streams}" if streams else "")
+
+    def volumes(self) -> tuple[str, ...]:
+        return (f"{self.name}-data",)
+
+    def files(self, env: Environment) -> dict[str, str]:
+        return {f"{self.name}/auth.conf": AUTH} if self._token() else {}
+
+    def secrets(self) -> tuple[str, ...]:
+        token = self._token()
+        return (token,) if token else ()
+
+    def client(self) -> Client:
+        env = {"NATS_URL": f"nats://{self.name}:{PORT}"}
+        if self.spec.streams:
+            stream = self.spec.streams[0]
+            env["NATS_STREAM"] = stream.name
+            consumer = stream.consumers[0] if stream.consumers else None
+            if consumer is not None:
+                env["NATS_DURABLE"] = consumer.name
+            candidates = [consumer.filter_subject if consumer else None, *stream.subjects]
+            concrete = [s for s in candidates if s and "*" not in s and ">" not in s]
+            if concrete:
+                env["NATS_SUBJECT"] = concrete[0]
+        token = self._token()
+        if token is None:
+            return Client(env=env)
+        return Client(env={**env, "NATS_TOKEN_FILE": secret_path(token)}, secrets=(token,))

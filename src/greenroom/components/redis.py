@@ -1,0 +1,89 @@
+"""Redis: a cache or small store; with auth the password is read in-container from the secret."""
+
+from __future__ import annotations
+
+import shlex
+
+from greenroom.components import register
+from greenroom.components.base import (
+    Base,
+    Client,
+    Fragment,
+    RenderContext,
+    healthcheck,
+    literal,
+    secret_path,
+    shell,
+)
+from greenroom.model.types import Environment, Redis
+
+PORT = 6379
+
+
+@register("redis")
+class RedisComponent(Base[Redis]):
+    """The password never reaches a command line: a shell builtin writes it to a config file."""
+
+    shape = "database"
+
+    def container_ports(self) -> dict[str, tuple[int, ...]]:
+        return {self.name: (PORT,)}
+
+    def _password(self) -> str | None:
+        return self.spec.password.secret if self.spec.auth and self.spec.password else None
+
+    def _args(self) -> list[str]:
+        args = ["--port", str(PORT)]
+        if self.spec.persistence:
+            args += ["--appendonly", "yes", "--dir", "/data"]
+        else:
+            args += ["--save", "", "--appendonly", "no"]
+        if self.spec.max_memory:
+            args += ["--maxmemory", self.spec.max_memory]
+        return args
+
+    def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
+        fragment: Fragment = {"image": ctx.image("redis", self.spec.version)}
+        password = self._password()
+        if password is None:
+            fragment["command"] = ["redis-server", *map(literal, self._args())]
+            test = ["CMD", "redis-cli", "-h", "127.0.0.1", "-p", str(PORT), "ping"]
+            fragment["healthcheck"] = healthcheck(test)
+        else:
+            path = secret_path(password)
+            quoted = " ".join(shlex.quote(arg) for arg in self._args())
+            fragment["entrypoint"] = shell(
+                "umask 077 && "
+                f"printf 'requirepass %s\\n' \"$(cat {path})\" > /tmp/auth.conf && "
+                f"exec redis-server /tmp/auth.conf {quoted}"
+            )
+            fragment["command"] = []
+            fragment["secrets"] = [password]
+            fragment["healthcheck"] = healthcheck(
+                [
+                    "CMD",
+                    *shell(
+                        f'REDISCLI_AUTH="$(cat {path})" redis-cli -h 127.0.0.1 -p {PORT} ping'
+                        " | grep -q PONG"
+                    ),
+                ]
+            )
+        if self.spec.persistence:
+            fragment["volumes"] = [f"{self.name}-data:/data"]
+        return {self.name: fragment}
+
+    def volumes(self) -> tuple[str, ...]:
+        return (f"{self.name}-data",) if self.spec.persistence else ()
+
+    def secrets(self) -> tuple[str, ...]:
+        password = self._password()
+        return (password,) if password else ()
+
+    def client(self) -> Client:
+        password = self._password()
+        env = {"REDIS_URL": f"redis://{self.name}:{PORT}/0"}
+        if password is None:
+            return Client(env=env)
+        return Client(
+            env={**env, "REDIS_PASSWORD_FILE": secret_path(password)}, secrets=(password,)
+        )

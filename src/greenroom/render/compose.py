@@ -1,0 +1,195 @@
+"""The Compose project of an environment: a pure function of the model and a render context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from greenroom.components import Component, Fragment, RenderContext, parts
+from greenroom.components.base import limits
+from greenroom.errors import ConfigError
+from greenroom.model.types import Environment
+from greenroom.render.override import merge_override
+from greenroom.render.ports import allocate_ports, published, reach
+
+__all__ = [
+    "COMPOSE_FILE",
+    "OPS",
+    "RenderContext",
+    "RenderedProject",
+    "allocate_ports",
+    "dump",
+    "render_project",
+]
+
+COMPOSE_FILE = "compose.yaml"
+OPS = "ops"
+"""The zone through which greenroom and its operator reach services on loopback ports."""
+
+LABEL = "dev.greenroom"
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    """What a render produces: relative path -> text, `compose.yaml` among them."""
+
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def compose(self) -> str:
+        return self.files[COMPOSE_FILE]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML without anchors, so the same input always gives the same bytes."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(document: Any) -> str:
+    """YAML with sorted keys and no aliases: byte-stable for equal inputs."""
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+    )
+
+
+def _check(env: Environment, everything: dict[str, Component]) -> None:
+    """Name every dangling reference before Compose reports it in its own terms."""
+    for name, part in everything.items():
+        if part.zone not in env.zones:
+            raise ConfigError(
+                f"{name} is in zone {part.zone!r}, which is not declared",
+                hint=f"declare zones.{part.zone} or set {name}'s zone: to one of "
+                + ", ".join(sorted(env.zones)),
+            )
+        for target in part.depends_on():
+            if target not in everything:
+                raise ConfigError(
+                    f"{name} depends on {target!r}, which is neither a component nor a service",
+                    hint=f"declare {target} or remove it from {name}'s dependencies",
+                )
+    unknown = sorted(set(env.exposure.services) - set(everything))
+    if unknown:
+        raise ConfigError(
+            f"exposure.services lists {', '.join(unknown)}, not a component or service",
+            hint="list only declared components and services under exposure.services",
+        )
+    ops = env.zones.get(OPS)
+    if ops is not None and ops.internal:
+        raise ConfigError(
+            "zone ops is internal, so operator ports could not be published through it",
+            hint="set zones.ops.internal: false (ops is how greenroom reaches the replica)",
+        )
+
+
+def _ports(env: Environment, name: str, service: str, ctx: RenderContext) -> list[Fragment]:
+    hosts = ctx.host_ports.get(service, {})
+    if not hosts:
+        return []
+    part, ports = published(env)[service]
+    width = max(part.replicas(), 1)
+    host_ip = "0.0.0.0" if reach(env, name) == "public" else "127.0.0.1"
+    out = []
+    for port in ports:
+        if port not in hosts:
+            continue
+        first = hosts[port]
+        out.append(
+            {
+                "target": port,
+                "published": str(first) if width == 1 else f"{first}-{first + width - 1}",
+                "host_ip": host_ip,
+                "protocol": "tcp",
+            }
+        )
+    return out
+
+
+def _networks(env: Environment, part: Component, everything: dict[str, Component]) -> set[str]:
+    """Its own zone plus the zones of what it depends on (or, for the ingress, routes to)."""
+    return {part.zone, *(everything[target].zone for target in part.depends_on())}
+
+
+def _service(
+    env: Environment,
+    ctx: RenderContext,
+    everything: dict[str, Component],
+    name: str,
+    service: str,
+    fragment: Fragment,
+) -> Fragment:
+    """Add what is generic to every service: networks, ports, labels, dependencies, limits."""
+    part = everything[name]
+    out = {key: value for key, value in fragment.items() if value not in ({}, [], None)}
+    ports = _ports(env, name, service, ctx)
+    networks = _networks(env, part, everything)
+    if ports:
+        out["ports"] = ports
+        if all(env.zones[zone].internal for zone in networks if zone in env.zones):
+            networks.add(OPS)
+    out["networks"] = sorted(networks)
+    out["labels"] = {
+        f"{LABEL}.env": env.name,
+        f"{LABEL}.project": env.project,
+        f"{LABEL}.component": name,
+        f"{LABEL}.kind": part.kind,
+    }
+    depends = dict(out.get("depends_on", {}))
+    for target in part.depends_on():
+        depends[target] = {"condition": everything[target].readiness()}
+    if depends:
+        out["depends_on"] = depends
+    resource_limits = limits(getattr(getattr(part, "spec", None), "resources", None))
+    if resource_limits:
+        deploy = dict(out.get("deploy", {}))
+        deploy["resources"] = {"limits": resource_limits}
+        out["deploy"] = deploy
+    return out
+
+
+def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
+    """The Compose project (and its generated config files) of ``env``; no I/O, byte-stable."""
+    everything = parts(env)
+    _check(env, everything)
+    services: dict[str, Fragment] = {}
+    files: dict[str, str] = {}
+    volumes: set[str] = set()
+    for name, part in everything.items():
+        for service, fragment in part.services(env, ctx).items():
+            services[service] = _service(env, ctx, everything, name, service, fragment)
+        files |= part.files(env)
+        volumes |= set(part.volumes())
+    used = {zone for spec in services.values() for zone in spec["networks"]}
+    networks: dict[str, Fragment] = {
+        zone: {"internal": True} if zone in env.zones and env.zones[zone].internal else {}
+        for zone in used | set(env.zones)
+    }
+    document: Fragment = {"name": ctx.project, "services": services, "networks": networks}
+    if volumes:
+        document["volumes"] = {volume: {} for volume in volumes}
+    secrets = sorted({s for spec in services.values() for s in spec.get("secrets", [])})
+    missing = [s for s in secrets if s not in ctx.secret_files]
+    if missing:
+        raise ConfigError(
+            f"secret {', '.join(missing)} is used but has no file in the render context",
+            hint="declare it under secrets: in the environment so greenroom materializes it",
+        )
+    if secrets:
+        document["secrets"] = {s: {"file": ctx.secret_files[s]} for s in secrets}
+    if ctx.compose_override:
+        source = f"compose/{env.name}.override.yaml"
+        document = merge_override(document, ctx.compose_override, source=source)
+    header = (
+        f"# The {env.name} replica of {env.project}, rendered by greenroom: change envs/ or\n"
+        f"# compose/{env.name}.override.yaml rather than this file.\n"
+    )
+    files[COMPOSE_FILE] = header + dump(document)
+    return RenderedProject(files=dict(sorted(files.items())))

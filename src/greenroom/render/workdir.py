@@ -1,0 +1,123 @@
+"""`inv render`: gather a render context, write the project to `.greenroom/<env>/`, validate."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from greenroom.components import RenderContext
+from greenroom.components.base import DEFAULT_TAGS
+from greenroom.errors import EngineError, GreenroomError
+from greenroom.model.types import Environment
+from greenroom.render.compose import COMPOSE_FILE, render_project
+from greenroom.render.ports import allocate_ports
+
+OVERRIDES_DIR = "compose"
+EXECUTABLE = (".sh",)
+
+
+def override_path(root: Path, env_name: str) -> Path:
+    """Where the hand-written Compose override of an environment lives."""
+    return root / OVERRIDES_DIR / f"{env_name}.override.yaml"
+
+
+def read_override(root: Path, env_name: str) -> str:
+    """The text of `compose/<env>.override.yaml`, or "" when there is none."""
+    path = override_path(root, env_name)
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _image_refs() -> dict[str, str]:
+    """Refs from greenroom's image catalogue when it has them; the renderer falls back otherwise."""
+    try:
+        from greenroom.images import image_ref
+    except ImportError:
+        return {}
+    refs: dict[str, str] = {}
+    for name in DEFAULT_TAGS:
+        try:
+            refs[name] = image_ref(name)
+        except (LookupError, GreenroomError):
+            continue
+    return refs
+
+
+def _secret_files(env: Environment, root: Path) -> dict[str, str]:
+    """The secret files the replica mounts: materialized when greenroom.secrets is available."""
+    try:
+        from greenroom.secrets import (  # type: ignore[import-not-found,unused-ignore]
+            materialize,
+            state_dir_for,
+        )
+    except ImportError:
+        from greenroom.paths import cache_dir
+
+        base = cache_dir() / "state" / f"{env.project}-{env.name}" / "secrets"
+        return {name: str(base / name) for name in sorted(env.secrets)}
+    files = materialize(env, state_dir=state_dir_for(env, root))
+    return {name: str(path) for name, path in files.items()}
+
+
+def context_for(env: Environment, root: Path) -> RenderContext:
+    """The render context `inv render` uses: catalogue images, secret files, allocated ports."""
+    return RenderContext(
+        project=f"{env.project}-{env.name}",
+        images=_image_refs(),
+        secret_files=_secret_files(env, root),
+        host_ports=allocate_ports(env),
+        compose_override=read_override(root, env.name),
+    )
+
+
+def write_project(directory: Path, files: dict[str, str]) -> None:
+    """Write the rendered files; scripts are made executable, unchanged files left alone."""
+    for relpath, text in sorted(files.items()):
+        path = directory / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        if path.suffix in EXECUTABLE:
+            path.chmod(0o755)
+
+
+def validate(compose_file: Path) -> None:
+    """Let Compose itself check the file: `docker compose -f FILE config --quiet`."""
+    docker = shutil.which("docker")
+    if docker is None:
+        raise EngineError(
+            "the docker CLI is not on PATH, so the rendered project cannot be validated",
+            hint="install Docker Engine and the Compose v2 plugin (`inv install-compose`)",
+        )
+    argv = [docker, "compose", "-f", str(compose_file), "config", "--quiet"]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise EngineError(
+            "docker compose config did not answer within 60s", hint="check `docker version`"
+        ) from exc
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise GreenroomError(
+            f"Compose rejected {compose_file} (exit {result.returncode})",
+            details=tail,
+            hint=f"if the message points at a key from {OVERRIDES_DIR}/<env>.override.yaml, fix "
+            "that file; otherwise fix the environment in envs/ (or report a renderer bug)",
+        )
+
+
+def render_to_workdir(name: str, overrides: Sequence[str] = ()) -> Path:
+    """Render ENV into `.greenroom/<env>/`, validate it with Compose, print and return the path."""
+    from greenroom.model import load_environment
+    from greenroom.paths import project_root, workdir
+
+    root = project_root()
+    env = load_environment(name, root=root, overrides=tuple(overrides))
+    directory = workdir(root) / env.name
+    project = render_project(env, context_for(env, root))
+    write_project(directory, project.files)
+    compose_file = directory / COMPOSE_FILE
+    validate(compose_file)
+    print(compose_file)
+    return compose_file
