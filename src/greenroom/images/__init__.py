@@ -1,0 +1,19 @@
+"""Images from two sources, one namespace: pinned registry pulls, or air-gapped local builds.
+
+Other layers need only this surface: ``image_ref(name)`` for compose files, ``IMAGE_NAMES``,
+``ensure_images(...)`` behind `inv images`, and ``build_app_image(context, tag)`` for team apps.
+"""
+
+from greenroom.images.appimage import build_app_image
+from greenroom.images.catalog import AWS_EMULATORS, CATALOG, IMAGE_NAMES, ImageSpec, image_ref
+from greenroom.images.ensure import ensure_images
+
+__all__ = [
+    "AWS_EMULATORS",
+    "CATALOG",
+    "IMAGE_NAMES",
+    "ImageSpec",
+    "build_app_image",
+    "ensure_images",
+    "image_ref",
+]

@@ -1,0 +1,102 @@
+"""`inv images`: every image greenroom needs, pulled or built locally, under one namespace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from greenroom.errors import ConfigError, GreenroomError
+from greenroom.images import engine, local, registry
+from greenroom.images.catalog import CATALOG, ImageSpec, select
+from greenroom.images.progress import Progress
+
+SOURCES = ("auto", "registry", "local")
+SOURCE_ENV = "GREENROOM_IMAGE_SOURCE"
+
+
+def resolve_source(flag: str, environ: Mapping[str, str] | None = None) -> str:
+    """The requested source: the flag, else ``GREENROOM_IMAGE_SOURCE`` when the flag is "auto"."""
+    environ = os.environ if environ is None else environ
+    source = flag.strip().lower() or "auto"
+    origin = "--source"
+    if source == "auto" and environ.get(SOURCE_ENV):
+        source, origin = environ[SOURCE_ENV].strip().lower(), SOURCE_ENV
+    if source not in SOURCES:
+        raise ConfigError(
+            f"{origin}={source!r} is not an image source", hint=f"use one of: {', '.join(SOURCES)}"
+        )
+    return source
+
+
+def choose_source(requested: str, registry_reachable: Callable[[], bool]) -> str:
+    """``auto`` becomes ``registry`` when the engine reaches its registry, else ``local``."""
+    if requested != "auto":
+        return requested
+    return "registry" if registry_reachable() else "local"
+
+
+def fresh_any(spec: ImageSpec, mirror_uri: str | None) -> bool:
+    """Up to date from either source: a pinned pull, or a local build of today's inputs."""
+    if registry.is_fresh(spec):
+        return True
+    return mirror_uri is not None and local.is_fresh(spec, mirror_uri)
+
+
+def with_dependencies(specs: Sequence[ImageSpec]) -> list[ImageSpec]:
+    """Local Python images build on greenroom/python, so it comes first whenever one is wanted."""
+    wanted = list(specs)
+    if any(s.python_app for s in wanted) and CATALOG["python"] not in wanted:
+        wanted.insert(0, CATALOG["python"])
+    return wanted
+
+
+def ensure_images(
+    source: str = "auto", only: list[str] | None = None, force: bool = False, quiet: bool = False
+) -> dict[str, str]:
+    """Make the images (all, or ``only``) present and current; return {name: image ID}.
+
+    ``source`` is ``registry``, ``local`` or ``auto`` (registry when reachable, else local);
+    ``quiet`` prints only work actually done (for callers like `inv up`), no summary table.
+    """
+    requested = resolve_source(source)
+    specs = select(only)
+    engine.server_version()
+    names = [s.name for s in with_dependencies(specs)] if requested != "registry" else None
+    with Progress(names or [s.name for s in specs], quiet=quiet) as progress:
+        remaining = list(specs)
+        if requested == "auto" and not force:
+            mirror_uri = _mirror_or_none()
+            for spec in specs:
+                if fresh_any(spec, mirror_uri):
+                    progress.done(spec.name, "up to date")
+            remaining = [s for s in specs if progress.rows[s.name].phase != "up to date"]
+        if remaining:
+            chosen = choose_source(requested, registry.reachable)
+            if chosen == "registry":
+                registry.pull(remaining, progress, force=force)
+            else:
+                local.build_local(with_dependencies(remaining), progress, force=force)
+    ids = {spec.name: engine.image_id(spec.ref) or "" for spec in specs}
+    if not quiet:
+        _summary(specs, ids)
+    return ids
+
+
+def _mirror_or_none() -> str | None:
+    try:
+        return local.mirror()
+    except GreenroomError:
+        return None
+
+
+def _summary(specs: Sequence[ImageSpec], ids: Mapping[str, str]) -> None:
+    table = Table(title="greenroom images", box=None, header_style="bold")
+    for column in ("name", "image", "source", "id"):
+        table.add_column(column)
+    for spec in specs:
+        source = engine.label(spec.ref, "greenroom.source") or "registry"
+        table.add_row(spec.name, spec.ref, source, ids[spec.name][:19])
+    Console(highlight=False).print(table)

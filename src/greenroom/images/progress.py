@@ -1,0 +1,93 @@
+"""Live progress for long builds: rich lines on a terminal, plain lines under CI or a pipe."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+
+@dataclass
+class _Row:
+    phase: str = "waiting"
+    started: float | None = None
+    finished: float | None = None
+    style: str = "dim"
+    marks: list[str] = field(default_factory=list)
+
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+class Progress:
+    """Each image's phase and elapsed time; ``live=None`` picks rich only on a real terminal."""
+
+    def __init__(
+        self, names: Iterable[str], *, live: bool | None = None, quiet: bool = False
+    ) -> None:
+        self.rows = {name: _Row() for name in names}
+        self.quiet = quiet
+        if live is None:
+            live = sys.stdout.isatty() and not os.environ.get("CI") and not quiet
+        self._live = Live(self, refresh_per_second=4, transient=False) if live else None
+        self._console = Console(highlight=False)
+
+    def __enter__(self) -> Progress:
+        if self._live:
+            self._live.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live:
+            self._live.__exit__(exc_type, exc, tb)
+
+    def phase(self, name: str, text: str) -> None:
+        """``name`` entered ``text`` (e.g. "debootstrap", "docker build")."""
+        row = self.rows.setdefault(name, _Row())
+        if row.started is None:
+            row.started = time.monotonic()
+        row.phase, row.style = text, "cyan"
+        self._plain(name, text)
+
+    def done(self, name: str, text: str = "done") -> None:
+        """``name`` finished (built, pulled, or already up to date)."""
+        row = self.rows.setdefault(name, _Row())
+        row.started = row.started or time.monotonic()
+        row.finished = time.monotonic()
+        row.phase, row.style = text, "green"
+        self._plain(name, text)
+
+    def failed(self, name: str, text: str) -> None:
+        """``name`` failed; the error itself is reported by the caller."""
+        row = self.rows.setdefault(name, _Row())
+        row.finished = time.monotonic()
+        row.phase, row.style = f"failed: {text}", "red"
+        self._plain(name, row.phase)
+
+    def _plain(self, name: str, text: str) -> None:
+        if self._live is None and not (self.quiet and text == "up to date"):
+            elapsed = self.rows[name].elapsed()
+            print(f"[{name}] {text} ({elapsed:.1f}s)", flush=True)
+
+    def __rich__(self) -> Table:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column("image")
+        table.add_column("phase")
+        table.add_column("elapsed", justify="right")
+        for name, row in self.rows.items():
+            table.add_row(name, f"[{row.style}]{row.phase}[/]", f"{row.elapsed():5.1f}s")
+        return table

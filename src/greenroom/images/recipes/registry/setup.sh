@@ -1,0 +1,2 @@
+ln -sf /usr/bin/docker-registry /usr/local/bin/registry
+mkdir -p /var/lib/registry

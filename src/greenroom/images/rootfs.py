@@ -1,0 +1,301 @@
+"""A Debian rootfs made with debootstrap, and per-service package layers captured from an overlay.
+
+The rootfs is made once per content key and imported as the shared base image; each service
+installs its packages in a chroot over an overlayfs whose upper dir, tarred, becomes its thin
+layer. Everything mounted is unmounted in ``finally`` blocks, and no tree is deleted while
+anything under it is still mounted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from greenroom.errors import ImageError
+from greenroom.images import engine
+
+VARIANT = "minbase"
+BASE_PACKAGES = ("ca-certificates", "curl")
+HOST_APT_PREFIX = "99greenroom-host-"
+NODOC = """\
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+"""
+CHROOT_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "DEBIAN_FRONTEND": "noninteractive",
+    "LC_ALL": "C",
+    "HOME": "/root",
+}
+# Never part of an image: apt's caches and logs, the build's own scaffolding, host-managed files.
+EXCLUDED = (
+    "var/cache/apt",
+    "var/lib/apt/lists",
+    "var/log/apt",
+    "var/log/dpkg.log",
+    "var/log/alternatives.log",
+    "var/log/bootstrap.log",
+    "var/cache/debconf/templates.dat-old",
+    "var/cache/debconf/config.dat-old",
+    "tmp",
+    "run",
+    "dev",
+    "proc",
+    "sys",
+    "etc/resolv.conf",
+    "etc/hosts",
+    "etc/hostname",
+    "usr/sbin/policy-rc.d",
+)
+DEBOOTSTRAP_HINT = "install it: `apt-get install debootstrap` (or run ./scripts/bootstrap)"
+
+
+def ensure_rootfs(cache: Path, key: str, mirror: str, suite: str) -> Path:
+    """The prepared rootfs for ``key`` (debootstrapped and apt-ready), made once and cached."""
+    final = cache / "rootfs" / key
+    if (final / ".complete").is_file():
+        return final / "fs"
+    if shutil.which("debootstrap") is None:
+        raise ImageError(
+            "debootstrap is not installed (local builds make their rootfs with it)",
+            hint=DEBOOTSTRAP_HINT,
+        )
+    partial = cache / "rootfs" / f"{key}.partial-{os.getpid()}"
+    safe_rmtree(partial)
+    partial.mkdir(parents=True)
+    try:
+        fs = partial / "fs"
+        engine.run(
+            [
+                "debootstrap",
+                f"--variant={VARIANT}",
+                f"--include={','.join(BASE_PACKAGES)}",
+                suite,
+                str(fs),
+                mirror,
+            ],
+            what=f"debootstrap of Debian {suite} from {mirror} failed",
+            hint=f"check that the mirror answers (`curl -I {mirror}/dists/{suite}/Release`) and "
+            "that there is free disk space; `apt-get install debootstrap` if it is missing",
+        )
+        _prepare(fs, mirror, suite)
+        (partial / ".complete").write_text(key)
+        safe_rmtree(final)
+        partial.rename(final)
+    finally:
+        safe_rmtree(partial)
+    return final / "fs"
+
+
+def _prepare(fs: Path, mirror: str, suite: str) -> None:
+    (fs / "etc/apt/sources.list").write_text(f"deb {mirror} {suite} main\n")
+    (fs / "etc/dpkg/dpkg.cfg.d/greenroom-nodoc").write_text(NODOC)
+    policy = fs / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n")
+    policy.chmod(0o755)
+    for path in sorted(Path("/etc/apt/apt.conf.d").glob("*")):
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        if "Acquire::" in text and "Proxy" not in text:
+            (fs / "etc/apt/apt.conf.d" / f"{HOST_APT_PREFIX}{path.name}").write_text(text)
+    with chroot_mounts(fs):
+        chroot(fs, ["apt-get", "update", "-q"], what="apt-get update in the rootfs failed")
+
+
+def chroot(root: Path, argv: Sequence[str], *, what: str) -> None:
+    """Run ``argv`` inside ``root`` with a clean, minimal environment (no host variables)."""
+    engine.run(
+        ["chroot", str(root), *argv],
+        what=what,
+        env=CHROOT_ENV,
+        hint="the mirror may be unreachable or the package list wrong; rerun with `--force` after "
+        "fixing it",
+    )
+
+
+@contextlib.contextmanager
+def chroot_mounts(root: Path) -> Iterator[Path]:
+    """/dev, a 1777 /dev/shm, /proc and name resolution inside ``root``, all undone on exit."""
+    mounted: list[Path] = []
+    copied: list[Path] = []
+    try:
+        for target, argv in (
+            (root / "dev", ["mount", "--bind", "/dev"]),
+            (root / "dev/shm", ["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs"]),
+            (root / "proc", ["mount", "-t", "proc", "proc"]),
+        ):
+            target.mkdir(parents=True, exist_ok=True)
+            engine.run(
+                [*argv, str(target)],
+                what=f"could not mount {target}",
+                hint="local builds need root (mount, chroot); run as root or use "
+                "`inv images --source registry`",
+            )
+            mounted.append(target)
+        for name in ("resolv.conf", "hosts"):
+            target = root / "etc" / name
+            if not target.exists() and Path("/etc", name).is_file():
+                shutil.copyfile(Path("/etc", name), target)
+                copied.append(target)
+        yield root
+    finally:
+        for target in copied:
+            target.unlink(missing_ok=True)
+        for target in reversed(mounted):
+            unmount(target)
+
+
+@contextlib.contextmanager
+def overlay(lower: Path, scratch: Path) -> Iterator[tuple[Path, Path]]:
+    """An overlayfs with ``lower`` read-only: yields (merged, upper); unmounted on exit."""
+    upper, work, merged = scratch / "upper", scratch / "work", scratch / "merged"
+    for path in (upper, work, merged):
+        path.mkdir(parents=True, exist_ok=True)
+    engine.run(
+        [
+            "mount",
+            "-t",
+            "overlay",
+            "overlay",
+            "-o",
+            f"lowerdir={lower},upperdir={upper},workdir={work}",
+            str(merged),
+        ],
+        what="could not mount an overlayfs for the package layer",
+        hint="local builds need root and overlayfs support (modprobe overlay); or use "
+        "`inv images --source registry`",
+    )
+    try:
+        yield merged, upper
+    finally:
+        unmount(merged)
+
+
+def install_layer(rootfs: Path, packages: Sequence[str], setup: Path | None, scratch: Path) -> Path:
+    """Install ``packages`` (then run ``setup``) over ``rootfs``; return a tarball of the change."""
+    with overlay(rootfs, scratch) as (merged, upper), chroot_mounts(merged):
+        chroot(
+            merged,
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+            what=f"apt-get install {' '.join(packages)} failed",
+        )
+        if setup is not None:
+            shutil.copyfile(setup, merged / "tmp/greenroom-setup.sh")
+            chroot(
+                merged,
+                ["/bin/sh", "-eu", "/tmp/greenroom-setup.sh"],
+                what=f"{setup.parent.name}/setup.sh failed in the chroot",
+            )
+        chroot(merged, ["apt-get", "clean"], what="apt-get clean failed")
+    layer = scratch / "layer.tar"
+    write_layer(upper, layer)
+    return layer
+
+
+def write_layer(upper: Path, tarball: Path) -> None:
+    """Tar an overlay upper dir: whiteouts and EXCLUDED paths left out, owners and links kept."""
+    with tarfile.open(tarball, "w", format=tarfile.PAX_FORMAT) as archive:
+        for dirpath, dirnames, filenames in os.walk(upper):
+            here = Path(dirpath)
+            rel_dir = here.relative_to(upper).as_posix()
+            kept = []
+            for name in sorted(dirnames):
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                if not _excluded(rel):
+                    kept.append(name)
+            dirnames[:] = kept
+            for name in [*kept, *sorted(filenames)]:
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                path = here / name
+                if _excluded(rel) or _is_whiteout(path):
+                    continue
+                archive.add(path, arcname=rel, recursive=False)
+
+
+def import_base(rootfs: Path, ref: str, changes: Sequence[str]) -> None:
+    """``docker import`` the rootfs (caches, scaffolding and host files left out) as ``ref``."""
+    excludes = [
+        f"--exclude=./{path}/*"
+        if path in ("tmp", "run", "dev", "proc", "sys")
+        else f"--exclude=./{path}"
+        for path in EXCLUDED
+    ]
+    excludes.append(f"--exclude=./etc/apt/apt.conf.d/{HOST_APT_PREFIX}*")
+    tar_cmd = ["tar", "-C", str(rootfs), "--numeric-owner", *excludes, "-c", "."]
+    import_cmd = ["docker", "import"]
+    for change in changes:
+        import_cmd += ["--change", change]
+    import_cmd += ["-", ref]
+    with subprocess.Popen(tar_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as tar:
+        try:
+            engine.run(
+                import_cmd,
+                what=f"docker import of the base rootfs as {ref} failed",
+                stdin=tar.stdout,
+                hint=engine.engine_hint(),
+            )
+        finally:
+            if tar.stdout:
+                tar.stdout.close()
+            stderr = tar.stderr.read().decode(errors="replace") if tar.stderr else ""
+            tar.wait()
+    if tar.returncode not in (0, 1):
+        engine.remove(ref)
+        raise ImageError(
+            f"tar of the rootfs {rootfs} failed",
+            details=stderr,
+            hint=f"remove {rootfs.parent} and rerun `inv images --source local`",
+        )
+
+
+def unmount(target: Path) -> None:
+    """Unmount ``target``; fall back to a lazy unmount when something still holds it."""
+    result = subprocess.run(["umount", str(target)], capture_output=True, check=False)
+    if result.returncode != 0 and _is_mounted(target):
+        subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
+
+
+def safe_rmtree(path: Path) -> None:
+    """Delete ``path``, unmounting anything below it first; refuse if a mount survives."""
+    if not path.exists():
+        return
+    for mount in sorted(_mounts_under(path), key=lambda p: len(p.parts), reverse=True):
+        unmount(mount)
+    if _mounts_under(path):
+        raise ImageError(
+            f"{path} still has mounts under it; not deleting it",
+            hint=f"unmount them (`findmnt -R {path}`, `umount -l ...`), then rerun",
+        )
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _mounts_under(path: Path) -> list[Path]:
+    prefix = str(path.resolve())
+    found = []
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        fields = line.split()
+        target = fields[1].replace("\\040", " ") if len(fields) > 1 else ""
+        if target == prefix or target.startswith(prefix + "/"):
+            found.append(Path(target))
+    return found
+
+
+def _is_mounted(target: Path) -> bool:
+    return Path(str(target.resolve())) in _mounts_under(target)
+
+
+def _is_whiteout(path: Path) -> bool:
+    stat = path.lstat()
+    return (stat.st_mode & 0o170000) == 0o020000 and stat.st_rdev == 0
+
+
+def _excluded(rel: str) -> bool:
+    return any(rel == path or rel.startswith(path + "/") for path in EXCLUDED)
