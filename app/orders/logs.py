@@ -39,6 +39,8 @@ class RedactingJsonFormatter(JsonFormatter):
         self._redact = Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
+        # uvicorn attaches an ANSI-coloured copy of its message; the JSON keeps the plain one.
+        record.__dict__.pop("color_message", None)
         return self._redact(super().format(record))
 
 
@@ -64,6 +66,6 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # Dependencies' debug chatter (botocore dumps request headers) stays out even at DEBUG.
+    # AWS SDK chatter (at DEBUG it dumps signed request headers) stays out at every level.
     for name in ("botocore", "boto3", "urllib3", "s3transfer"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+        logging.getLogger(name).setLevel(logging.WARNING)

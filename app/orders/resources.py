@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import boto3
 import nats
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 
 from orders.config import NatsSettings, Role, Settings, safe_url
 from orders.db import open_pool
-from orders.errors import DependencyError
+from orders.errors import ConfigError, DependencyError
 from orders.health import Check
 from orders.store import Pool
 
@@ -51,7 +51,7 @@ async def connect_nats(settings: NatsSettings, name: str, deadline: float) -> Na
         log.warning("nats error", extra={"error": type(exc).__name__})
 
     async def on_disconnect() -> None:
-        log.warning("nats disconnected")
+        log.info("nats disconnected")
 
     async def attempt() -> NatsClient:
         return await nats.connect(
@@ -188,10 +188,15 @@ def _aws_clients(settings: Settings) -> tuple[Any, Any]:
     region = settings.aws.region if settings.aws else None
     config = BotoConfig(connect_timeout=3, read_timeout=10, retries={"mode": "standard"})
     session = boto3.session.Session()
-    return (
-        session.client("s3", region_name=region, config=config),
-        session.client("sns", region_name=region, config=config),
-    )
+    try:
+        return (
+            session.client("s3", region_name=region, config=config),
+            session.client("sns", region_name=region, config=config),
+        )
+    except NoRegionError:
+        raise ConfigError(
+            "no AWS region is configured", hint="set AWS_REGION (or AWS_DEFAULT_REGION)"
+        ) from None
 
 
 async def _open_aws(res: Resources, deadline: float) -> None:

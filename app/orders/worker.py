@@ -100,7 +100,11 @@ async def run_consumer(
                 await asyncio.sleep(1.0)
                 continue
             for msg in msgs:
-                await handle(msg, ledger, sinks, cache)
+                try:
+                    await handle(msg, ledger, sinks, cache)
+                except nats.errors.Error as exc:
+                    # The ack or nak was lost; the server redelivers after ack_wait.
+                    log.warning("acknowledgement failed", extra={"error": type(exc).__name__})
     finally:
         await sub.unsubscribe()
         log.info("consumer stopped")
