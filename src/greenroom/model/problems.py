@@ -68,7 +68,12 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
+LISTED = 12
+
+
 def listing(names: Sequence[str] | Iterable[str]) -> str:
-    """A sorted, comma-separated list for messages, or '(none)'."""
+    """A sorted, comma-separated list for messages (the first dozen), or '(none)'."""
     items = sorted(set(names))
+    if len(items) > LISTED:
+        return ", ".join(items[:LISTED]) + f", ... ({len(items)} in all)"
     return ", ".join(items) if items else "(none)"

@@ -130,9 +130,7 @@ class _Reader:
         key = str(node.value) if node.tag == _TIMESTAMP else self.constructor.construct_object(node)
         if isinstance(key, str):
             return key
-        kind = (
-            "boolean" if isinstance(key, bool) else type(key).__name__.replace("NoneType", "null")
-        )
+        kind = "boolean" if isinstance(key, bool) else "null" if key is None else "number"
         self.problem(
             node, path, f"key {node.value!r} reads as a {kind}; quote it: '{node.value}': ..."
         )
@@ -157,7 +155,7 @@ _TOO_BIG = f"document too large (more than {MAX_NODES} values; an alias expandin
 
 def _bad_tag(tag: str, what: str, allowed: str | None) -> str:
     extra = f"; on {what} only {allowed} is understood" if allowed else ""
-    return f"unsupported tag {tag!r}{extra}"
+    return f"unsupported tag {tag.replace('tag:yaml.org,2002:', '!!')!r}{extra}"
 
 
 def read_yaml(text: str, source: str) -> Layer:
@@ -215,4 +213,6 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
         problem = "a tab character; YAML indents with spaces only"
     elif exc.context and exc.problem:
         problem = f"{exc.context.strip()}: {problem}"
+    if "block" in problem:
+        problem += " (check this line's indentation)"
     return Problem(pos, "", f"invalid YAML: {problem}")

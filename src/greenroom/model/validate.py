@@ -189,8 +189,8 @@ def _message(error: ErrorDetails, path: KeyPath, data: Any) -> str:
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag"))
         return (
-            f"unknown component kind {tag!r}{suggest(tag, COMPONENT_KINDS)}; kinds: "
-            f"{', '.join(COMPONENT_KINDS)} (name the component after its kind or add kind:)"
+            f"unknown component kind {tag!r}; kinds: {', '.join(COMPONENT_KINDS)} (name the "
+            f"component after its kind or add kind:){suggest(tag, COMPONENT_KINDS)}"
         )
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_describe(value)}"
