@@ -141,12 +141,30 @@ def psql(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
     _exit(open_psql(env, overrides=set or []))
 
 
+@task(
+    help={**_SET, "junit": "where to write the JUnit XML (default: .greenroom/reports/)",
+          "target": "replica (default: the local replica) or environ (GREENROOM_* variables)",
+          "deadline": "seconds one order may take through every hop (default 30)"},
+    iterable=["set"],
+    positional=["suite", "env"],
+)
+@reported
+def test(c: Context, suite: str = "smoke", env: str = "dev", junit: str = "",
+         target: str = "replica", deadline: int = 0, set: list[str] | None = None) -> None:
+    """Run SUITE (smoke) against ENV (default dev); record the verdict for the app image digest."""
+    from greenroom.suites import run_suite
+
+    run_suite(suite, env, target=target, junit=junit or None, overrides=set or [],
+              deadline=deadline or None)
+
+
 def _exit(code: int) -> None:
     if code:
         raise Exit(code=code)
 
 
 ns = Collection(
-    images, doctor, install_compose, schema, render, graph, diff, up, down, status, logs, shell, psql
+    images, doctor, install_compose, schema, render, graph, diff, up, down, status, logs, shell,
+    psql, test,
 )
 ns.configure({"run": {"echo": True}})

@@ -1,0 +1,119 @@
+"""Targets from variables: every problem named at once; names and auth from the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from greenroom.errors import ConfigError
+from greenroom.model import load_environment
+from greenroom.suites.target import (
+    app_names,
+    combined_digest,
+    resolve_target,
+    subscribed_queues,
+    target_from_environ,
+)
+
+DIGEST = "sha256:" + "d" * 64
+FULL = {
+    "GREENROOM_API_URL": "https://api.shop.example.com/",
+    "GREENROOM_IMAGE_DIGEST": DIGEST,
+    "GREENROOM_PGHOST": "db.internal",
+    "GREENROOM_PGPASSWORD": "pg-secret",
+    "GREENROOM_REDIS_URL": "rediss://:redis-secret@cache.internal:6380/2",
+    "GREENROOM_NATS_URL": "nats://bus.internal:4222",
+}
+
+
+def test_a_full_set_of_variables_makes_a_target() -> None:
+    target = target_from_environ(load_environment("dev"), FULL)
+    assert target.kind == "environ" and target.env == "dev" and target.digest == DIGEST
+    assert target.api_url == "https://api.shop.example.com"
+    assert target.postgres and target.postgres.host == "db.internal"
+    assert (target.postgres.port, target.postgres.user, target.postgres.database) == (
+        5432,
+        "shop",
+        "shop",
+    )
+    assert target.postgres.password.get_secret_value() == "pg-secret"
+    assert target.redis and target.redis.tls and target.redis.db == 2
+    assert target.redis.url == "rediss://cache.internal:6380/2"
+    assert target.redis.password and target.redis.password.get_secret_value() == "redis-secret"
+    assert target.aws and target.aws.endpoint_url is None
+    assert target.aws.queues == ("order-events", "order-audit")
+    assert target.nats and (target.nats.stream, target.nats.subject) == ("ORDERS", "orders.created")
+
+
+def test_secrets_never_show_in_the_target_repr() -> None:
+    target = target_from_environ(load_environment("dev"), FULL)
+    text = repr(target)
+    assert "pg-secret" not in text and "redis-secret" not in text
+
+
+def test_every_missing_variable_is_named_in_one_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        target_from_environ(load_environment("dev"), {"GREENROOM_PGPORT": "eighty"})
+    message = str(err.value)
+    for name in (
+        "GREENROOM_API_URL",
+        "GREENROOM_IMAGE_DIGEST",
+        "GREENROOM_PGHOST",
+        "GREENROOM_PGPASSWORD",
+        "GREENROOM_REDIS_URL",
+        "GREENROOM_NATS_URL",
+    ):
+        assert name in message
+    assert "GREENROOM_PGPORT='eighty' is not a port number" in message
+    assert err.value.hint and err.value.exit_code == 2
+
+
+def test_prod_needs_a_redis_password_because_auth_is_on() -> None:
+    env = load_environment("prod")
+    variables = dict(FULL, GREENROOM_REDIS_URL="redis://cache.internal:6379/0")
+    with pytest.raises(ConfigError, match="requires a Redis password"):
+        target_from_environ(env, variables)
+    target = target_from_environ(env, dict(variables, GREENROOM_REDIS_PASSWORD="pw"))
+    assert target.redis and target.redis.auth
+
+
+def test_an_emulator_endpoint_and_region_come_from_variables() -> None:
+    variables = dict(
+        FULL, GREENROOM_AWS_ENDPOINT_URL="http://127.0.0.1:4566", GREENROOM_AWS_REGION="eu-west-1"
+    )
+    target = target_from_environ(load_environment("dev"), variables)
+    assert target.aws and target.aws.endpoint_url == "http://127.0.0.1:4566"
+    assert target.aws.region == "eu-west-1"
+
+
+def test_bad_urls_are_named() -> None:
+    variables = dict(FULL, GREENROOM_API_URL="api.shop", GREENROOM_REDIS_URL="http://x")
+    with pytest.raises(ConfigError) as err:
+        target_from_environ(load_environment("dev"), variables)
+    assert "GREENROOM_API_URL must start with http" in str(err.value)
+    assert "GREENROOM_REDIS_URL is not a redis://" in str(err.value)
+
+
+def test_an_unknown_target_kind_says_which_exist() -> None:
+    with pytest.raises(ConfigError, match="unknown target 'cloud'") as err:
+        resolve_target("dev", "cloud")
+    assert err.value.hint and "environ" in err.value.hint
+
+
+def test_resource_names_come_from_the_services_and_the_model() -> None:
+    env = load_environment("dev")
+    names = app_names(env)
+    assert (names.stream, names.subject, names.durable) == (
+        "ORDERS",
+        "orders.created",
+        "orders-worker",
+    )
+    assert (names.bucket, names.topic) == ("shop-receipts", "order-events")
+    assert subscribed_queues(env.component("aws"), "no-such-topic") == ()
+
+
+def test_one_image_is_its_own_digest_several_are_combined() -> None:
+    assert combined_digest({}) == ""
+    assert combined_digest({"app": DIGEST}) == DIGEST
+    two = combined_digest({"app": DIGEST, "admin": "sha256:" + "e" * 64})
+    assert two.startswith("sha256:") and two != DIGEST
+    assert two == combined_digest({"admin": "sha256:" + "e" * 64, "app": DIGEST})
