@@ -116,7 +116,10 @@ def print_diff(name_a: str, name_b: str, *, strict: bool = False) -> list[Differ
         )
     console.print(table, markup=True)
     unintended = [row for row in differences if not row.intended]
-    console.print(f"{len(differences)} differences, {len(unintended)} not declared as intended")
+    plural = "" if len(differences) == 1 else "s"
+    console.print(
+        f"{len(differences)} difference{plural}, {len(unintended)} not declared as intended"
+    )
     if strict and unintended:
         raise GreenroomError(
             f"{len(unintended)} differences between {name_a} and {name_b} are not intended: "

@@ -45,19 +45,11 @@ def _image_refs() -> dict[str, str]:
 
 
 def _secret_files(env: Environment, root: Path) -> dict[str, str]:
-    """The secret files the replica mounts: materialized when greenroom.secrets is available."""
-    try:
-        from greenroom.secrets import (  # type: ignore[import-not-found,unused-ignore]
-            materialize,
-            state_dir_for,
-        )
-    except ImportError:
-        from greenroom.paths import cache_dir
+    """The secret files the replica mounts: the same 0600 files `inv up` materializes."""
+    from greenroom.secrets import materialize, state_dir_for
 
-        base = cache_dir() / "state" / f"{env.project}-{env.name}" / "secrets"
-        return {name: str(base / name) for name in sorted(env.secrets)}
     files = materialize(env, state_dir=state_dir_for(env, root))
-    return {name: str(path) for name, path in files.items()}
+    return {name: str(path) for name, path in sorted(files.items())}
 
 
 def context_for(env: Environment, root: Path) -> RenderContext:
