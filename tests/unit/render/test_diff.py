@@ -109,7 +109,7 @@ def test_print_diff_shows_the_parity_table(project, capsys):
 def test_strict_fails_on_an_unintended_difference(project):
     write(project, "stage", env("stage", services__api__replicas=2))
     write(project, "prod", env("prod", services__api__replicas=3))
-    with pytest.raises(GreenroomError, match="services.api.replicas") as caught:
+    with pytest.raises(GreenroomError, match=r"services\.api\.replicas") as caught:
         print_diff("stage", "prod", strict=True)
     assert caught.value.exit_code == 1
     assert caught.value.hint and "intended_differences" in caught.value.hint
