@@ -51,10 +51,16 @@ async def open_pool(
         await pool.open(wait=True, timeout=timeout)
     except PoolTimeout:
         await pool.close()
-        raise DependencyError(
-            f"Postgres at {pg.host}:{pg.port} (database {pg.database}, user {pg.user}) "
-            f"did not accept a connection within {timeout:.0f}s",
-            hint="check that Postgres is up and PGHOST/PGPORT/PGUSER/PGDATABASE and the "
-            "password (PGPASSWORD_FILE or PGPASSWORD) are right",
-        ) from None
+        raise unreachable(pg, timeout) from None
     return pool
+
+
+def unreachable(pg: PostgresSettings, timeout: float, reason: str = "") -> DependencyError:
+    """The one message for "Postgres did not let us in", whichever role tried."""
+    because = f": {reason}" if reason else ""
+    return DependencyError(
+        f"Postgres at {pg.host}:{pg.port} (database {pg.database}, user {pg.user}) "
+        f"did not accept a connection within {timeout:.0f}s{because}",
+        hint="check that Postgres is up and PGHOST/PGPORT/PGUSER/PGDATABASE and the "
+        "password (PGPASSWORD_FILE or PGPASSWORD) are right",
+    )

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 
 from orders.config import PostgresSettings
-from orders.db import connect_kwargs, conninfo
-from orders.errors import DependencyError, MigrationError
+from orders.db import connect_kwargs, conninfo, unreachable
+from orders.errors import MigrationError
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,8 @@ def _connect(pg: PostgresSettings, timeout: float) -> psycopg.Connection[tuple[o
             )
         except psycopg.OperationalError as exc:
             if time.monotonic() >= deadline:
-                raise DependencyError(
-                    f"Postgres at {pg.host}:{pg.port} refused the migrate role for "
-                    f"{timeout:.0f}s: {str(exc).strip().splitlines()[-1]}",
-                    hint="check that Postgres is up and the PG* variables are right",
-                ) from None
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise unreachable(pg, timeout, reason) from None
             time.sleep(0.5)
 
 
