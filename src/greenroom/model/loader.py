@@ -163,7 +163,7 @@ def load_from_dir(
                 f"must be `{name}`; an environment's name cannot be overridden",
             )
         )
-    where = Locator(merger.values, merger.keys, top)
+    where = Locator(merger.values, merger.keys, top, merger.data)
     try:
         env = Environment.model_validate(merger.data)
     except ValidationError as exc:

@@ -176,7 +176,9 @@ def read_yaml(text: str, source: str) -> Layer:
     try:
         data = reader.value(node, ())
     except (RecursionError, ValueError):
-        raise ModelError([Problem(reader.pos(node), "", "nested too deeply or too long")]) from None
+        raise ModelError(
+            [Problem(reader.pos(node), "", "a value is too long or nested too deeply")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise ModelError([_syntax_problem(exc, source)]) from None
     if not reader.problems and not isinstance(data, dict):

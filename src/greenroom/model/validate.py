@@ -18,15 +18,22 @@ _SCALARS = {"str": "a string", "int": "a number", "float": "a number", "bool": "
 
 
 class Locator:
-    """Finds where a key path was written, falling back to the nearest enclosing value."""
+    """Finds where a key path was written, falling back to the nearest enclosing entry.
 
-    def __init__(self, values: Mapping[KeyPath, Pos], keys: Mapping[KeyPath, Pos], root: Pos):
-        self.values, self.keys, self.root = values, keys, root
+    A scalar is shown at its value; a mapping or list at its key, where a reader looks for it.
+    """
+
+    def __init__(
+        self, values: Mapping[KeyPath, Pos], keys: Mapping[KeyPath, Pos], root: Pos, data: Any
+    ) -> None:
+        self.values, self.keys, self.root, self.data = values, keys, root, data
 
     def value(self, path: KeyPath) -> Pos:
         for size in range(len(path), -1, -1):
-            if path[:size] in self.values:
-                return self.values[path[:size]]
+            here = path[:size]
+            if here in self.values:
+                collection = isinstance(_at(self.data, here), dict | list)
+                return self.keys[here] if collection and here in self.keys else self.values[here]
         return self.root
 
     def key(self, path: KeyPath) -> Pos:
@@ -193,7 +200,10 @@ def _message(error: ErrorDetails, path: KeyPath, data: Any) -> str:
             f"component after its kind or add kind:){suggest(tag, COMPONENT_KINDS)}"
         )
     if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, got {_describe(value)}"
+        got = _describe(value)
+        if _EXPECTED[kind] in ("a mapping", "a list") and not isinstance(value, dict | list):
+            got = "a single value"
+        return f"expected {_EXPECTED[kind]}, got {got}"
     if kind in ("value_error", "assertion_error"):
         return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     message = str(error["msg"])
@@ -221,6 +231,8 @@ def problems_from(exc: ValidationError, data: Any, where: Locator) -> list[Probl
             spec = _at(data, path)
             explicit = isinstance(spec, dict) and "kind" in spec
             pos = where.value((*path, "kind")) if explicit else where.key(path)
+        elif kind in _EXPECTED:
+            pos = where.values.get(path) or where.value(path)
         else:
             pos = where.value(path[:-1] if kind == "missing" else path)
         problems.append(Problem(pos, format_path(path), _message(error, path, data)))
