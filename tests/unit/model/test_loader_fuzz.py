@@ -17,9 +17,11 @@ from greenroom.model import Environment, load_environment
 ROOT = Path(__file__).parents[3]
 LOCATED = re.compile(r"^[^\n]+:\d+:\d+: \S")
 YAMLISH = st.sampled_from(
-    list("abz09 :-\n\t'\"[]{},#&*!|>?%@`=.~/\\")
-    + ["\n  ", ": ", "- ", "null", "true", "!reset", "!append", "<<: ", "*a", "&a ", "---\n"]
-    + ["services", "components", "redis", "zones", "depends_on", "port", "secret", "queues"]
+    [
+        *"abz09 :-\n\t'\"[]{},#&*!|>?%@`=.~/\\",
+        *["\n  ", ": ", "- ", "null", "true", "!reset", "!append", "<<: ", "*a", "&a ", "---\n"],
+        *["services", "components", "redis", "zones", "depends_on", "port", "secret", "queues"],
+    ]
 )
 FUZZ = settings(
     max_examples=150,
@@ -107,7 +109,10 @@ def test_random_overrides(project: Path, overrides: list[str]) -> None:
     "text",
     [
         "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh"))
+        + "".join(
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        )
         + "description: *h\n",
         "description: " + "[" * 3000 + "]" * 3000 + "\n",
         "description: " + "1" * 5000 + "\n",

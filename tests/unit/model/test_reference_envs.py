@@ -15,9 +15,8 @@ from greenroom.model.types import Aws, Ingress, Nats, Postgres, Redis
 
 ROOT = Path(__file__).parents[3]
 ENVS = ("dev", "stage", "prod")
-CONTRACT = (
-    "NATS_STREAM NATS_SUBJECT NATS_DURABLE RECEIPTS_BUCKET ORDER_EVENTS_TOPIC RATE_LIMIT_PER_MINUTE"
-).split()
+CONTRACT = ["NATS_STREAM", "NATS_SUBJECT", "NATS_DURABLE", "RECEIPTS_BUCKET", "ORDER_EVENTS_TOPIC"]
+CONTRACT += ["RATE_LIMIT_PER_MINUTE"]
 
 
 def load(name: str) -> Environment:
