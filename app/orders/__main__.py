@@ -48,6 +48,9 @@ def run(role: Role) -> int:
     except OrdersError as exc:
         log.error(exc.message, extra={"hint": exc.hint, "role": role.value})
         return exc.exit_code
+    except Exception:
+        log.exception("the role stopped on an unexpected error", extra={"role": role.value})
+        return 1
     return 0
 
 

@@ -6,6 +6,8 @@ import json
 import logging
 import time
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -82,10 +84,21 @@ async def read_order(request: Request) -> Response:
     return JSONResponse(order)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """Postgres trouble is a 503 the client may retry, not a 500 with a traceback."""
+    extra = {"error": type(exc).__name__, "path": request.url.path}
+    log.warning("database unavailable", extra=extra)
+    return JSONResponse({"error": "database unavailable, retry later"}, status_code=503)
+
+
 def create_app(settings: Settings, res: Resources) -> Starlette:
     """The API app over already-open resources (the caller owns their lifecycle)."""
     assert res.redis is not None
     app = Starlette(
+        exception_handlers={
+            psycopg.OperationalError: _database_unavailable,
+            PoolTimeout: _database_unavailable,
+        },
         routes=[
             Route("/orders", post_order, methods=["POST"]),
             Route("/orders/{order_id}", read_order, methods=["GET"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -106,5 +107,6 @@ async def run_consumer(
                     # The ack or nak was lost; the server redelivers after ack_wait.
                     log.warning("acknowledgement failed", extra={"error": type(exc).__name__})
     finally:
-        await sub.unsubscribe()
+        with contextlib.suppress(nats.errors.Error):
+            await sub.unsubscribe()
         log.info("consumer stopped")
