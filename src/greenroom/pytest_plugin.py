@@ -17,7 +17,7 @@ import os
 import secrets
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -173,8 +173,8 @@ class ThrowawayPostgres:
     host: str
     port: int
     user: str
-    password: str
-    dbname: str
+    password: str = field(repr=False)
+    dbname: str = "test"
 
     def connect(self, **kwargs: Any) -> Any:
         """A psycopg connection (keyword arguments go to ``psycopg.connect``)."""
