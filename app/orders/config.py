@@ -65,6 +65,7 @@ class NatsSettings:
     subject: str = "orders.created"
     durable: str = "orders-worker"
     create_missing: bool = False
+    token: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,11 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret value this process holds, so the log filter can mask it anywhere."""
-        found = [self.postgres.password, self.redis.password if self.redis else None]
+        found = [
+            self.postgres.password,
+            self.redis.password if self.redis else None,
+            self.nats.token if self.nats else None,
+        ]
         values = [s.reveal() for s in found if s is not None and s.reveal()]
         urls = [self.redis.url if self.redis else "", self.nats.url if self.nats else ""]
         values += [p for p in (urlsplit(u).password for u in urls if u) if p]
@@ -140,6 +145,8 @@ KNOWN_KEYS = (
     "NATS_SUBJECT",
     "NATS_DURABLE",
     "NATS_CREATE_STREAM",
+    "NATS_TOKEN",
+    "NATS_TOKEN_FILE",
     "AWS_ENDPOINT_URL",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
@@ -242,6 +249,7 @@ def load_settings(env: Mapping[str, str], role: Role) -> Settings:
             subject=env.get("NATS_SUBJECT", "").strip() or "orders.created",
             durable=env.get("NATS_DURABLE", "").strip() or "orders-worker",
             create_missing=_flag(env, "NATS_CREATE_STREAM"),
+            token=read_secret(env, "NATS_TOKEN"),
         )
         if "nats" in needs
         else None

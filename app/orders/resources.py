@@ -57,6 +57,7 @@ async def connect_nats(settings: NatsSettings, name: str, deadline: float) -> Na
         return await nats.connect(
             servers=[settings.url],
             name=name,
+            token=settings.token.reveal() if settings.token else None,
             connect_timeout=2,
             allow_reconnect=True,
             max_reconnect_attempts=-1,

@@ -122,3 +122,13 @@ def test_topic_region_and_create_flag() -> None:
     assert settings.aws is not None and settings.aws.region == "eu-west-1"
     assert settings.nats is not None and settings.nats.create_missing is True
     assert load_settings({**env, "AWS_REGION": "us-east-2"}, Role.WORKER).aws.region == "us-east-2"  # type: ignore[union-attr]
+
+
+def test_nats_token_from_file_is_a_secret(tmp_path: Path) -> None:
+    token = tmp_path / "nats"
+    token.write_text("t0ken\n")
+    settings = load_settings({**BASE, "NATS_TOKEN_FILE": str(token)}, Role.RELAY)
+    assert settings.nats is not None and settings.nats.token is not None
+    assert settings.nats.token.reveal() == "t0ken"
+    assert "t0ken" in settings.secrets()
+    assert "t0ken" not in repr(settings)
