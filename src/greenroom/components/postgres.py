@@ -51,7 +51,9 @@ elif command -v su-exec >/dev/null 2>&1; then as_postgres="su-exec postgres"
 else as_postgres="setpriv --reuid=postgres --regid=postgres --init-groups"
 fi
 umask 077
-mkdir -p "$PGDATA"
+mkdir -p "$PGDATA" /var/run/postgresql
+chown postgres:postgres /var/run/postgresql
+chmod 3777 /var/run/postgresql
 printf '%s:%s:*:%s:%s\\n' "$PRIMARY_HOST" "$PRIMARY_PORT" "$REPLICATION_USER" \\
   "$(sed 's/[\\\\:]/\\\\&/g' "$REPLICATION_PASSWORD_FILE")" > "$passfile"
 chown postgres:postgres "$passfile" "$PGDATA"

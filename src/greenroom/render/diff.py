@@ -39,6 +39,14 @@ def _show(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
+def _summary(value: Any) -> str:
+    """A whole entry present on one side only: say what it is, not every field it has."""
+    if isinstance(value, dict):
+        kind = value.get("kind")
+        return f"declared ({kind})" if kind else "declared"
+    return _show(value)
+
+
 def _keyed(items: list[Any]) -> dict[str, Any] | None:
     """A list of named things as a dict by name; None when its items are not identifiable."""
     if not items or not all(isinstance(item, dict) for item in items):
@@ -54,7 +62,9 @@ def _walk(path: str, a: Any, b: Any, out: list[tuple[str, str | None, str | None
     if a == b:
         return
     if a is _ABSENT or b is _ABSENT:
-        out.append((path, None if a is _ABSENT else _show(a), None if b is _ABSENT else _show(b)))
+        out.append(
+            (path, None if a is _ABSENT else _summary(a), None if b is _ABSENT else _summary(b))
+        )
         return
     if isinstance(a, list) and isinstance(b, list):
         keyed_a, keyed_b = _keyed(a), _keyed(b)
@@ -122,7 +132,8 @@ def print_diff(name_a: str, name_b: str, *, strict: bool = False) -> list[Differ
     )
     if strict and unintended:
         raise GreenroomError(
-            f"{len(unintended)} differences between {name_a} and {name_b} are not intended: "
+            f"{len(unintended)} difference{'' if len(unintended) == 1 else 's'} between "
+            f"{name_a} and {name_b} not declared as intended: "
             + ", ".join(row.path for row in unintended[:5])
             + (" ..." if len(unintended) > 5 else ""),
             hint=f"make the environments match, or list the paths under intended_differences "

@@ -65,7 +65,11 @@ def test_a_missing_entry_is_one_row_and_a_prefix_marks_it_intended():
     b = env("b", services={})
     rows = diff(a, b)
     assert [(r.path, r.b, r.intended) for r in rows] == [("services.api", None, True)]
-    assert rows[0].a is not None and '"port": 8000' in rows[0].a
+    assert rows[0].a == "declared"
+    c = env("c", components={"postgres": BASE["components"]["postgres"]})
+    assert [(r.path, r.a, r.b) for r in diff(a, c) if r.path.startswith("components")] == [
+        ("components.aws", "declared (aws)", None)
+    ]
 
 
 def test_an_intended_entry_does_not_cover_a_sibling_that_shares_its_prefix():
