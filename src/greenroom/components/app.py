@@ -38,7 +38,8 @@ class AppComponent(Base[Service]):
     def caption(self) -> str:
         if self.spec.one_shot:
             return "one-shot"
-        text = f":{self.spec.port}" if self.spec.port else "no port"
+        spec = self.spec
+        text = f":{spec.port}" if spec.port else f"health :{spec.health_port or '-'}"
         return text + (f" x{self.spec.replicas}" if self.spec.replicas != 1 else "")
 
     def _health_port(self) -> int | None:

@@ -103,6 +103,7 @@ def graphviz(env: Environment) -> str:
         f"digraph {_quoted(env.project + '-' + env.name)} {{",
         "  rankdir=LR;",
         '  node [fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=10];',
         f'  {INTERNET} [label="Internet", shape=ellipse];',
     ]
     for zone, title in graph.zones.items():

@@ -27,6 +27,7 @@ def test_nodes_are_shaped_by_kind(make_env):
     assert '    n_ingress{{"ingress<br/>nginx 1.26 :8080"}}' in text
     assert '    n_migrate(["migrate<br/>one-shot"])' in text
     assert '    n_api["api<br/>:8000"]' in text
+    assert '    n_worker["worker<br/>health :8001"]' in text
 
 
 def test_edges_for_dependencies_routes_and_subscriptions(make_env):
