@@ -38,6 +38,15 @@ class Replica:
     def compose(self, *args: str, timeout: float = 300) -> str:
         argv = ["docker", "compose", "-p", self.name, "-f", str(self.compose_file), *args]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        if out.returncode != 0 and args[0] == "up":
+            logs = subprocess.run(
+                [*argv[: argv.index(args[0])], "logs", "--tail", "20"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            pytest.fail(f"{' '.join(args)} failed:\n{out.stderr}\nlogs:\n{logs.stdout}")
         assert out.returncode == 0, f"{' '.join(args)} failed:\n{out.stdout}\n{out.stderr}"
         return out.stdout
 
