@@ -149,9 +149,9 @@ def psql(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
     positional=["suite", "env"],
 )
 @reported
-def test(c: Context, suite: str = "smoke", env: str = "dev", junit: str = "",
-         target: str = "replica", deadline: int = 0, set: list[str] | None = None) -> None:
-    """Run SUITE (smoke) against ENV (default dev); record the verdict for the app image digest."""
+def test(c: Context, suite: str, env: str, junit: str = "", target: str = "replica",
+         deadline: int = 0, set: list[str] | None = None) -> None:
+    """Run SUITE against ENV (`inv test smoke dev`); record the verdict for the app image digest."""
     from greenroom.suites import run_suite
 
     run_suite(suite, env, target=target, junit=junit or None, overrides=set or [],
