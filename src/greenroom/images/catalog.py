@@ -1,7 +1,7 @@
 """The images greenroom needs, under one namespace whatever their source (the renderer uses it).
 
 Each entry says which official image a registry pull takes (pinned) and how the air-gapped build
-makes an equivalent: Debian packages on the shared base, or a Python lock on ``greenroom/python``.
+makes an equivalent: Debian packages on the shared base, or a locked venv on greenroom/python.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class ImageSpec:
     tag: str
     upstream: str
     packages: tuple[str, ...] = ()
-    python_app: bool = False
+    parent: str = "base"
     passthrough_env: tuple[str, ...] = ()
 
     @property
@@ -56,10 +56,10 @@ CATALOG: dict[str, ImageSpec] = {
             "localstack",
             "4.14",
             "localstack/localstack:4.14.0",
-            python_app=True,
+            parent="python",
             passthrough_env=("LOCALSTACK_AUTH_TOKEN",),
         ),
-        ImageSpec("moto", "5", "motoserver/moto:5.2.5", python_app=True),
+        ImageSpec("moto", "5", "motoserver/moto:5.2.5", parent="python"),
     )
 }
 

@@ -48,7 +48,7 @@ def fresh_any(spec: ImageSpec, mirror_uri: str | None) -> bool:
 def with_dependencies(specs: Sequence[ImageSpec]) -> list[ImageSpec]:
     """Local Python images build on greenroom/python, so it comes first whenever one is wanted."""
     wanted = list(specs)
-    if any(s.python_app for s in wanted) and CATALOG["python"] not in wanted:
+    if any(s.parent == "python" for s in wanted) and CATALOG["python"] not in wanted:
         wanted.insert(0, CATALOG["python"])
     return wanted
 

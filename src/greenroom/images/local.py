@@ -1,6 +1,8 @@
 """Air-gapped builds: a debootstrapped Debian base imported once, thin per-service layers on it.
 
-Python images (LocalStack, moto) are app images on ``greenroom/python`` built from a committed lock.
+Each service's layer is made in a chroot over an overlay of its parents (the base rootfs, and for
+LocalStack and moto the python layer too), kept in the cache by content key, and assembled with the
+parent image by ``docker load``. Python services install a committed lock from a host wheelhouse.
 """
 
 from __future__ import annotations
@@ -9,15 +11,15 @@ import os
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 
 from greenroom.errors import ImageError
 from greenroom.images import engine
-from greenroom.images.appimage import app_image_key, build_app_image
 from greenroom.images.aptsources import debian_mirror, read_sources
-from greenroom.images.catalog import DEBIAN_SUITE, NAMESPACE, ImageSpec, image_ref
+from greenroom.images.assemble import load_image, write_layer
+from greenroom.images.catalog import CATALOG, DEBIAN_SUITE, NAMESPACE, ImageSpec
+from greenroom.images.dockerfile import apply, parse
 from greenroom.images.keys import KEY_LABEL, SOURCE_LABEL, content_key, tree_digest
 from greenroom.images.progress import Progress
 from greenroom.images.rootfs import (
@@ -25,11 +27,13 @@ from greenroom.images.rootfs import (
     EXCLUDED,
     NODOC,
     VARIANT,
+    LayerPlan,
+    build_layer,
     ensure_rootfs,
     import_base,
-    install_layer,
     safe_rmtree,
 )
+from greenroom.images.wheels import ensure_wheelhouse, wheelhouse_key
 from greenroom.paths import cache_dir
 
 MIN_FREE_BYTES = 4 * 1024**3
@@ -58,20 +62,23 @@ def base_ref(key: str) -> str:
     return f"{NAMESPACE}/base:{DEBIAN_SUITE}-{key[:12]}"
 
 
-def expected_key(spec: ImageSpec, mirror_uri: str) -> str | None:
-    """The key a fresh local build of ``spec`` would carry (None: its base image is missing)."""
-    if spec.python_app:
-        python_id = engine.image_id(image_ref("python"))
-        return app_image_key(spec.recipe, python_id) if python_id else None
+def expected_key(spec: ImageSpec, mirror_uri: str) -> str:
+    """The key a local build of ``spec`` carries: its parent's key, packages, recipe, lock."""
+    parent = (
+        base_key(mirror_uri)
+        if spec.parent == "base"
+        else expected_key(CATALOG[spec.parent], mirror_uri)
+    )
+    lock = spec.recipe / "requirements.lock"
+    wheels = wheelhouse_key(lock.read_text()) if lock.is_file() else ""
     return content_key(
-        base=base_key(mirror_uri), packages=list(spec.packages), recipe=tree_digest(spec.recipe)
+        parent=parent, packages=list(spec.packages), recipe=tree_digest(spec.recipe), wheels=wheels
     )
 
 
 def is_fresh(spec: ImageSpec, mirror_uri: str) -> bool:
     """True when ``spec``'s tag is a local build of exactly today's inputs."""
-    key = expected_key(spec, mirror_uri)
-    return key is not None and engine.label(spec.ref, KEY_LABEL) == key
+    return engine.label(spec.ref, KEY_LABEL) == expected_key(spec, mirror_uri)
 
 
 def preflight(mirror_uri: str, cache: Path) -> None:
@@ -105,86 +112,131 @@ def preflight(mirror_uri: str, cache: Path) -> None:
             )
 
 
+class LocalBuilder:
+    """Builds specs in order, sharing the rootfs and parent layers between them."""
+
+    def __init__(self, progress: Progress, *, force: bool = False) -> None:
+        self.progress = progress
+        self.force = force
+        self.mirror = mirror()
+        self.cache = cache_dir()
+        self._rootfs: Path | None = None
+        self._base = ""
+        self._made: set[str] = set()
+
+    def build(self, specs: Sequence[ImageSpec]) -> None:
+        """Build every stale spec (all of them with ``force``)."""
+        todo = []
+        for spec in specs:
+            if not self.force and is_fresh(spec, self.mirror):
+                self.progress.done(spec.name, "up to date")
+            else:
+                todo.append(spec)
+        if not todo:
+            return
+        preflight(self.mirror, self.cache)
+        for spec in todo:
+            try:
+                self._image(spec)
+            except BaseException as exc:
+                self.progress.failed(spec.name, type(exc).__name__)
+                raise
+            self.progress.done(spec.name, "built")
+
+    def _ensure_base(self, name: str) -> tuple[Path, str]:
+        if self._rootfs is None:
+            key = base_key(self.mirror)
+            ref = base_ref(key)
+            self.progress.phase(name, "debootstrap (cached by content key)")
+            self._rootfs = ensure_rootfs(self.cache, key, self.mirror, DEBIAN_SUITE)
+            if engine.label(ref, KEY_LABEL) != key:
+                self.progress.phase(name, f"docker import {ref}")
+                import_base(
+                    self._rootfs,
+                    ref,
+                    [
+                        f"ENV PATH={BASE_PATH}",
+                        "ENV LANG=C.UTF-8",
+                        'CMD ["bash"]',
+                        f"LABEL {KEY_LABEL}={key}",
+                        f"LABEL {SOURCE_LABEL}=local",
+                    ],
+                )
+            self._base = ref
+        return self._rootfs, self._base
+
+    def _layer(self, spec: ImageSpec) -> Path:
+        """The cached upper dir of ``spec``'s layer (made when missing or forced)."""
+        key = expected_key(spec, self.mirror)
+        final = self.cache / "layers" / key
+        if (final / ".complete").is_file() and (not self.force or key in self._made):
+            return final / "upper"
+        rootfs, _ = self._ensure_base(spec.name)
+        lowers = [rootfs]
+        if spec.parent != "base":
+            lowers.insert(0, self._layer(CATALOG[spec.parent]))
+        recipe = parse((spec.recipe / "Dockerfile").read_text(), f"{spec.recipe}/Dockerfile")
+        setup = spec.recipe / "setup.sh"
+        binds: tuple[tuple[Path, str], ...] = ()
+        lock = spec.recipe / "requirements.lock"
+        if lock.is_file():
+            self.progress.phase(spec.name, "wheelhouse (pip download on the host)")
+            house = ensure_wheelhouse(lock, self.cache)
+            binds = ((house.wheels.parent, "/tmp/wheelhouse"),)
+        plan = LayerPlan(
+            packages=spec.packages,
+            setup=setup if setup.is_file() else None,
+            copies=tuple((spec.recipe / src, dest) for src, dest in recipe.copies),
+            binds=binds,
+        )
+        partial = self.cache / "layers" / f"{key}.partial-{os.getpid()}"
+        safe_rmtree(partial)
+        try:
+            self.progress.phase(
+                spec.name,
+                "chroot: "
+                + (f"apt-get install {' '.join(spec.packages)}" if spec.packages else "setup.sh"),
+            )
+            build_layer(lowers, plan, partial)
+            for leftover in ("work", "merged"):
+                safe_rmtree(partial / leftover)
+            (partial / ".complete").write_text(key)
+            safe_rmtree(final)
+            partial.rename(final)
+            self._made.add(key)
+        finally:
+            safe_rmtree(partial)
+        return final / "upper"
+
+    def _image(self, spec: ImageSpec) -> str:
+        key = expected_key(spec, self.mirror)
+        upper = self._layer(spec)
+        _, base = self._ensure_base(spec.name)
+        parent = base if spec.parent == "base" else CATALOG[spec.parent].ref
+        parent_info = engine.inspect_image(parent)
+        if parent_info is None:
+            raise ImageError(
+                f"the parent image {parent} is missing",
+                hint=f"build it first: `inv images --only {spec.parent}`",
+            )
+        recipe = parse((spec.recipe / "Dockerfile").read_text(), f"{spec.recipe}/Dockerfile")
+        config = apply(parent_info.get("Config") or {}, recipe.changes)
+        config["Labels"] = {**(config.get("Labels") or {}), KEY_LABEL: key, SOURCE_LABEL: "local"}
+        scratch = self.cache / "tmp" / f"{spec.name}-{os.getpid()}"
+        safe_rmtree(scratch)
+        scratch.mkdir(parents=True)
+        try:
+            self.progress.phase(spec.name, "tar layer")
+            tarball = scratch / "layer.tar"
+            diff_id = write_layer(upper, tarball, EXCLUDED)
+            self.progress.phase(spec.name, "docker load")
+            return load_image(
+                spec.ref, parent, tarball, diff_id, config, f"greenroom recipe {spec.name}"
+            )
+        finally:
+            safe_rmtree(scratch)
+
+
 def build_local(specs: Sequence[ImageSpec], progress: Progress, *, force: bool = False) -> None:
     """Build every spec in ``specs`` that is stale (all of them with ``force``), in order."""
-    mirror_uri = mirror()
-    todo = []
-    for spec in specs:
-        if not force and is_fresh(spec, mirror_uri):
-            progress.done(spec.name, "up to date")
-        else:
-            todo.append(spec)
-    if not todo:
-        return
-    cache = cache_dir()
-    preflight(mirror_uri, cache)
-    rootfs: Path | None = None
-    base = ""
-    for spec in todo:
-        if spec.python_app:
-            progress.phase(spec.name, "wheelhouse + docker build")
-            _guarded(spec, progress, partial(build_app_image, spec.recipe, spec.ref, force=force))
-            continue
-        if rootfs is None:
-            rootfs, base = _ensure_base(mirror_uri, cache, progress, spec.name)
-        key = expected_key(spec, mirror_uri)
-        assert key is not None
-        _guarded(spec, progress, partial(_build_apt, spec, key, rootfs, base, cache, progress))
-
-
-def _guarded(spec: ImageSpec, progress: Progress, step: Callable[[], object]) -> None:
-    try:
-        step()
-    except BaseException as exc:
-        progress.failed(spec.name, type(exc).__name__)
-        raise
-    progress.done(spec.name, "built")
-
-
-def _ensure_base(mirror_uri: str, cache: Path, progress: Progress, name: str) -> tuple[Path, str]:
-    key = base_key(mirror_uri)
-    ref = base_ref(key)
-    progress.phase(name, "debootstrap (cached by content key)")
-    rootfs = ensure_rootfs(cache, key, mirror_uri, DEBIAN_SUITE)
-    if engine.label(ref, KEY_LABEL) != key:
-        progress.phase(name, f"docker import {ref}")
-        import_base(
-            rootfs,
-            ref,
-            [
-                f"ENV PATH={BASE_PATH}",
-                "ENV LANG=C.UTF-8",
-                'CMD ["bash"]',
-                f"LABEL {KEY_LABEL}={key}",
-                f"LABEL {SOURCE_LABEL}=local",
-            ],
-        )
-    return rootfs, ref
-
-
-def _build_apt(
-    spec: ImageSpec, key: str, rootfs: Path, base: str, cache: Path, progress: Progress
-) -> None:
-    scratch = cache / "tmp" / f"{spec.name}-{os.getpid()}"
-    safe_rmtree(scratch)
-    scratch.mkdir(parents=True)
-    try:
-        progress.phase(spec.name, f"apt-get install {' '.join(spec.packages)}")
-        setup = spec.recipe / "setup.sh"
-        layer = install_layer(
-            rootfs, spec.packages, setup if setup.is_file() else None, scratch / "overlay"
-        )
-        context = scratch / "context"
-        shutil.copytree(spec.recipe, context, ignore=shutil.ignore_patterns("setup.sh"))
-        for script in context.glob("*.sh"):
-            script.chmod(0o755)
-        layer.rename(context / "layer.tar")
-        progress.phase(spec.name, "docker build")
-        engine.build(
-            context,
-            spec.ref,
-            build_args={"BASE_IMAGE": base},
-            labels={KEY_LABEL: key, SOURCE_LABEL: "local"},
-        )
-    finally:
-        safe_rmtree(scratch)
+    LocalBuilder(progress, force=force).build(specs)

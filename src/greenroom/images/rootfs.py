@@ -12,8 +12,8 @@ import contextlib
 import os
 import shutil
 import subprocess
-import tarfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from greenroom.errors import ImageError
@@ -122,16 +122,18 @@ def chroot(root: Path, argv: Sequence[str], *, what: str) -> None:
 
 
 @contextlib.contextmanager
-def chroot_mounts(root: Path) -> Iterator[Path]:
-    """/dev, a 1777 /dev/shm, /proc and name resolution inside ``root``, all undone on exit."""
+def chroot_mounts(root: Path, binds: Sequence[tuple[Path, str]] = ()) -> Iterator[Path]:
+    """/dev, a 1777 /dev/shm, /proc, name resolution and ``binds`` in ``root``, undone on exit."""
     mounted: list[Path] = []
     copied: list[Path] = []
+    plan = [
+        (root / "dev", ["mount", "--bind", "/dev"]),
+        (root / "dev/shm", ["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs"]),
+        (root / "proc", ["mount", "-t", "proc", "proc"]),
+        *((root / inside.lstrip("/"), ["mount", "--bind", str(src)]) for src, inside in binds),
+    ]
     try:
-        for target, argv in (
-            (root / "dev", ["mount", "--bind", "/dev"]),
-            (root / "dev/shm", ["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs"]),
-            (root / "proc", ["mount", "-t", "proc", "proc"]),
-        ):
+        for target, argv in plan:
             target.mkdir(parents=True, exist_ok=True)
             engine.run(
                 [*argv, str(target)],
@@ -154,11 +156,12 @@ def chroot_mounts(root: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def overlay(lower: Path, scratch: Path) -> Iterator[tuple[Path, Path]]:
-    """An overlayfs with ``lower`` read-only: yields (merged, upper); unmounted on exit."""
+def overlay(lowers: Sequence[Path], scratch: Path) -> Iterator[tuple[Path, Path]]:
+    """An overlayfs over ``lowers`` (topmost first): yields (merged, upper); unmounted on exit."""
     upper, work, merged = scratch / "upper", scratch / "work", scratch / "merged"
     for path in (upper, work, merged):
         path.mkdir(parents=True, exist_ok=True)
+    lowerdir = ":".join(str(p) for p in lowers)
     engine.run(
         [
             "mount",
@@ -166,7 +169,7 @@ def overlay(lower: Path, scratch: Path) -> Iterator[tuple[Path, Path]]:
             "overlay",
             "overlay",
             "-o",
-            f"lowerdir={lower},upperdir={upper},workdir={work}",
+            f"lowerdir={lowerdir},upperdir={upper},workdir={work}",
             str(merged),
         ],
         what="could not mount an overlayfs for the package layer",
@@ -179,45 +182,43 @@ def overlay(lower: Path, scratch: Path) -> Iterator[tuple[Path, Path]]:
         unmount(merged)
 
 
-def install_layer(rootfs: Path, packages: Sequence[str], setup: Path | None, scratch: Path) -> Path:
-    """Install ``packages`` (then run ``setup``) over ``rootfs``; return a tarball of the change."""
-    with overlay(rootfs, scratch) as (merged, upper), chroot_mounts(merged):
-        chroot(
-            merged,
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-            what=f"apt-get install {' '.join(packages)} failed",
-        )
-        if setup is not None:
-            shutil.copyfile(setup, merged / "tmp/greenroom-setup.sh")
+@dataclass(frozen=True)
+class LayerPlan:
+    """What goes into one layer: packages, then setup.sh, then the recipe's COPYs."""
+
+    packages: tuple[str, ...] = ()
+    setup: Path | None = None
+    copies: tuple[tuple[Path, str], ...] = ()
+    binds: tuple[tuple[Path, str], ...] = ()
+
+
+def build_layer(lowers: Sequence[Path], plan: LayerPlan, scratch: Path) -> Path:
+    """Run ``plan`` in a chroot over ``lowers``; return the overlay upper dir holding the change."""
+    with overlay(lowers, scratch) as (merged, upper), chroot_mounts(merged, plan.binds):
+        if plan.packages:
+            chroot(
+                merged,
+                ["apt-get", "install", "-y", "-q", "--no-install-recommends", *plan.packages],
+                what=f"apt-get install {' '.join(plan.packages)} failed",
+            )
+        if plan.setup is not None:
+            shutil.copyfile(plan.setup, merged / "tmp/greenroom-setup.sh")
             chroot(
                 merged,
                 ["/bin/sh", "-eu", "/tmp/greenroom-setup.sh"],
-                what=f"{setup.parent.name}/setup.sh failed in the chroot",
+                what=f"{plan.setup.parent.name}/setup.sh failed in the chroot",
             )
-        chroot(merged, ["apt-get", "clean"], what="apt-get clean failed")
-    layer = scratch / "layer.tar"
-    write_layer(upper, layer)
-    return layer
-
-
-def write_layer(upper: Path, tarball: Path) -> None:
-    """Tar an overlay upper dir: whiteouts and EXCLUDED paths left out, owners and links kept."""
-    with tarfile.open(tarball, "w", format=tarfile.PAX_FORMAT) as archive:
-        for dirpath, dirnames, filenames in os.walk(upper):
-            here = Path(dirpath)
-            rel_dir = here.relative_to(upper).as_posix()
-            kept = []
-            for name in sorted(dirnames):
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                if not _excluded(rel):
-                    kept.append(name)
-            dirnames[:] = kept
-            for name in [*kept, *sorted(filenames)]:
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                path = here / name
-                if _excluded(rel) or _is_whiteout(path):
-                    continue
-                archive.add(path, arcname=rel, recursive=False)
+        for source, dest in plan.copies:
+            target = merged / dest.lstrip("/")
+            if dest.endswith("/"):
+                target = target / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            executable = source.suffix == ".sh" or source.stat().st_mode & 0o111
+            target.chmod(0o755 if executable else 0o644)
+        if plan.packages:
+            chroot(merged, ["apt-get", "clean"], what="apt-get clean failed")
+    return upper
 
 
 def import_base(rootfs: Path, ref: str, changes: Sequence[str]) -> None:
@@ -290,12 +291,3 @@ def _mounts_under(path: Path) -> list[Path]:
 
 def _is_mounted(target: Path) -> bool:
     return Path(str(target.resolve())) in _mounts_under(target)
-
-
-def _is_whiteout(path: Path) -> bool:
-    stat = path.lstat()
-    return (stat.st_mode & 0o170000) == 0o020000 and stat.st_rdev == 0
-
-
-def _excluded(rel: str) -> bool:
-    return any(rel == path or rel.startswith(path + "/") for path in EXCLUDED)

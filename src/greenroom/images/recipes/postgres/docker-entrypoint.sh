@@ -44,12 +44,13 @@ if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
 		echo >&2 '       or POSTGRES_HOST_AUTH_METHOD=trust to allow connections without one.'
 		exit 1
 	fi
-	pwfile=()
-	if [ -n "$POSTGRES_PASSWORD" ]; then
-		pwfile=(--pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD"))
-	fi
 	# shellcheck disable=SC2086
-	initdb --username="$POSTGRES_USER" "${pwfile[@]}" $POSTGRES_INITDB_ARGS >/dev/null
+	if [ -n "$POSTGRES_PASSWORD" ]; then
+		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
+			$POSTGRES_INITDB_ARGS >/dev/null
+	else
+		initdb --username="$POSTGRES_USER" $POSTGRES_INITDB_ARGS >/dev/null
+	fi
 	printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
 	printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
 
