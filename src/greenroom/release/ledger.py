@@ -55,8 +55,9 @@ def now() -> str:
 
 
 def ledger_path() -> Path:
-    """The project's ledger file (in the git-ignored work dir)."""
-    return workdir() / LEDGER_NAME
+    """The project's ledger: ``GREENROOM_LEDGER`` if set, else ``ledger.jsonl`` in the work dir."""
+    override = os.environ.get("GREENROOM_LEDGER", "").strip()
+    return Path(override) if override else workdir() / LEDGER_NAME
 
 
 def record(entry: Entry, path: Path | None = None) -> Entry:

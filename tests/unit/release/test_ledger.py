@@ -94,3 +94,11 @@ def test_the_default_ledger_lives_in_the_work_dir(
     record(_entry())
     assert (tmp_path / "work" / "ledger.jsonl").is_file()
     assert [e.digest for e in entries()] == [A]
+
+
+def test_a_variable_points_the_ledger_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GREENROOM_LEDGER", str(tmp_path / "ci" / "evidence.jsonl"))
+    record(_entry())
+    assert (tmp_path / "ci" / "evidence.jsonl").is_file()

@@ -10,6 +10,7 @@ import pytest
 from greenroom.errors import ConfigError, SuiteError
 from greenroom.release.ledger import entries
 from greenroom.suites import run as run_module
+from greenroom.suites.report import sha256_file
 from greenroom.suites.run import run_suite
 from greenroom.suites.target import Target
 
@@ -62,7 +63,7 @@ def test_a_passing_run_is_recorded_with_its_junit_hash(fake: Path) -> None:
         "pass",
         "replica",
     )
-    assert entry.junit_sha256 == run_module.sha256_file(run.junit)
+    assert entry.junit_sha256 == sha256_file(run.junit)
     assert entry.commit
 
 

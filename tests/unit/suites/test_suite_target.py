@@ -6,6 +6,7 @@ import pytest
 
 from greenroom.errors import ConfigError
 from greenroom.model import load_environment
+from greenroom.model.types import Aws
 from greenroom.suites.target import (
     app_names,
     combined_digest,
@@ -108,7 +109,9 @@ def test_resource_names_come_from_the_services_and_the_model() -> None:
         "orders-worker",
     )
     assert (names.bucket, names.topic) == ("shop-receipts", "order-events")
-    assert subscribed_queues(env.component("aws"), "no-such-topic") == ()
+    aws = env.component("aws")
+    assert isinstance(aws, Aws)
+    assert subscribed_queues(aws, "no-such-topic") == ()
 
 
 def test_one_image_is_its_own_digest_several_are_combined() -> None:
