@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from greenroom.errors import ConfigError, SuiteError
-from greenroom.model.types import Aws, Environment, Nats, Postgres, Redis
+from greenroom.model.types import Aws, Environment, Ingress, Nats, Postgres, Redis
+from greenroom.runtime.probes import Access, ProbeFailed, aws_endpoint
 
 TargetKind = Literal["replica", "environ"]
 TARGETS: tuple[TargetKind, ...] = ("replica", "environ")
@@ -147,17 +148,22 @@ def subscribed_queues(spec: Aws, topic: str) -> tuple[str, ...]:
     return ()
 
 
-def _api_service(env: Environment) -> str | None:
-    """The service that answers HTTP on a port with a health path: `api` when there is one."""
-    if "api" in env.services and env.services["api"].port:
-        return "api"
-    return next((n for n, s in sorted(env.services.items()) if s.port and not s.one_shot), None)
+def _api_url(env: Environment, access: Access) -> str:
+    """The front door: an ingress routing ``/``, else the `api` service, else any with a port."""
+    for name, spec in env.components.items():
+        if isinstance(spec, Ingress) and any(r.path == "/" for r in spec.routes):
+            return f"http://{access.host}:{access.port(name, spec.port)}"
+    candidates = [("api", env.services["api"])] if "api" in env.services else []
+    candidates += sorted(env.services.items())
+    for name, service in candidates:
+        if service.port and not service.one_shot and service.replicas:
+            return f"http://{access.host}:{access.port(name, service.port)}"
+    return ""
 
 
 def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
     """The target of a running local replica of ``env_name`` (brought up by `inv up`)."""
     from greenroom.runtime import Replica
-    from greenroom.runtime.probes import aws_endpoint
 
     replica = Replica.open(env_name, overrides)
     state = replica.load_state()
@@ -166,14 +172,23 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
             f"the {env_name} replica is not up (no state in {replica.state_file})",
             hint=f"bring it up first: `inv up {env_name}`",
         )
-    images: dict[str, str] = dict(state.get("app_images") or {})
-    access = replica.access()
-    env = replica.env
+    return replica_target(replica.env, replica.access(), dict(state.get("app_images") or {}))
+
+
+def replica_target(env: Environment, access: Access, images: Mapping[str, str]) -> Target:
+    """A replica's target from its model, host ports and secrets (no I/O)."""
+    try:
+        return _replica_target(env, access, images)
+    except ProbeFailed as exc:
+        raise SuiteError(
+            f"the {env.name} replica does not publish what the suite needs: {exc}",
+            hint=f"re-create it with `inv up {env.name}`",
+        ) from None
+
+
+def _replica_target(env: Environment, access: Access, images: Mapping[str, str]) -> Target:
     names = app_names(env)
     host = access.host
-    api = _api_service(env)
-    api_port = env.services[api].port if api else None
-    api_url = f"http://{host}:{access.port(api, api_port)}" if api and api_port else ""
     pg = env.component("postgres")
     rd = env.component("redis")
     nt = env.component("nats")
@@ -182,9 +197,9 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
     return Target(
         env=env.name,
         kind="replica",
-        api_url=api_url,
+        api_url=_api_url(env, access),
         digest=combined_digest(images),
-        images=images,
+        images=dict(images),
         postgres=PostgresTarget(
             host=host,
             port=access.port(name_of["postgres"], 5432),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
-from greenroom.errors import ConfigError
+from greenroom.errors import ConfigError, SuiteError
 from greenroom.model import load_environment
-from greenroom.model.types import Aws
+from greenroom.model.types import Aws, Environment
+from greenroom.runtime.probes import Access
 from greenroom.suites.target import (
     app_names,
     combined_digest,
+    replica_target,
     resolve_target,
     subscribed_queues,
     target_from_environ,
@@ -120,3 +123,42 @@ def test_one_image_is_its_own_digest_several_are_combined() -> None:
     two = combined_digest({"app": DIGEST, "admin": "sha256:" + "e" * 64})
     assert two.startswith("sha256:") and two != DIGEST
     assert two == combined_digest({"admin": "sha256:" + "e" * 64, "app": DIGEST})
+
+
+def _access(env_name: str) -> tuple[Environment, Access]:
+    from greenroom.render.ports import allocate_ports
+
+    env = load_environment(env_name)
+    secrets = {name: SecretStr(f"value-of-{name}") for name in env.secrets}
+    return env, Access(host_ports=allocate_ports(env), secrets=secrets)
+
+
+def test_a_dev_replica_is_reached_on_its_host_ports() -> None:
+    env, access = _access("dev")
+    target = replica_target(env, access, {"app": DIGEST})
+    assert target.kind == "replica" and target.digest == DIGEST
+    assert target.api_url == f"http://127.0.0.1:{access.port('api', 8000)}"
+    assert target.postgres and target.postgres.port == access.port("postgres", 5432)
+    assert target.redis and not target.redis.auth and target.redis.password is None
+    assert target.aws and target.aws.endpoint_url == f"http://127.0.0.1:{access.port('aws', 4566)}"
+
+
+def test_a_prod_replica_goes_through_its_ingress_with_redis_auth() -> None:
+    env, access = _access("prod")
+    target = replica_target(env, access, {"app": DIGEST})
+    assert target.api_url == f"http://127.0.0.1:{access.port('ingress', 8080)}"
+    assert target.redis and target.redis.auth
+    assert target.redis.password and target.redis.password.get_secret_value() == (
+        "value-of-redis-password"
+    )
+
+
+def test_a_replica_missing_a_port_says_how_to_fix_it() -> None:
+    env, access = _access("dev")
+    partial = Access(
+        host_ports={k: v for k, v in access.host_ports.items() if k != "nats"},
+        secrets=access.secrets,
+    )
+    with pytest.raises(SuiteError, match="nats:4222 has no host port") as err:
+        replica_target(env, partial, {"app": DIGEST})
+    assert err.value.hint and "inv up dev" in err.value.hint
