@@ -1,4 +1,4 @@
-"""`inv doctor` against the real machine: green here, and a clear failure with a broken DOCKER_HOST."""
+"""`inv doctor` on the real machine: green here, a clear failure with a broken DOCKER_HOST."""
 
 from __future__ import annotations
 

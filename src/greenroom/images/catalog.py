@@ -26,6 +26,7 @@ class ImageSpec:
     packages: tuple[str, ...] = ()
     parent: str = "base"
     passthrough_env: tuple[str, ...] = ()
+    recipes: Path = RECIPES
 
     @property
     def ref(self) -> str:
@@ -35,7 +36,7 @@ class ImageSpec:
     @property
     def recipe(self) -> Path:
         """The folder holding this image's Dockerfile and scripts for local builds."""
-        return RECIPES / self.name
+        return self.recipes / self.name
 
 
 CATALOG: dict[str, ImageSpec] = {
