@@ -76,6 +76,14 @@ async def handle(msg: Msg, ledger: Ledger, sinks: Sinks, cache: OrderCache | Non
     return outcome.value
 
 
+async def _handle_logged(msg: Msg, ledger: Ledger, sinks: Sinks, cache: OrderCache | None) -> None:
+    try:
+        await handle(msg, ledger, sinks, cache)
+    except nats.errors.Error as exc:
+        # The ack or nak was lost; the server redelivers after ack_wait.
+        log.warning("acknowledgement failed", extra={"error": type(exc).__name__})
+
+
 async def run_consumer(
     js: JetStreamContext,
     stream: str,
@@ -94,18 +102,14 @@ async def run_consumer(
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(batch, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats raises both its own and asyncio's
                 continue
             except nats.errors.Error as exc:
                 log.warning("fetch failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(1.0)
                 continue
-            for msg in msgs:
-                try:
-                    await handle(msg, ledger, sinks, cache)
-                except nats.errors.Error as exc:
-                    # The ack or nak was lost; the server redelivers after ack_wait.
-                    log.warning("acknowledgement failed", extra={"error": type(exc).__name__})
+            # Messages of one batch are independent orders: handle them side by side.
+            await asyncio.gather(*(_handle_logged(msg, ledger, sinks, cache) for msg in msgs))
     finally:
         with contextlib.suppress(nats.errors.Error):
             await sub.unsubscribe()
