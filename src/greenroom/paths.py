@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -48,3 +49,9 @@ def cache_dir() -> Path:
         path = (Path(xdg) if xdg else Path.home() / ".cache") / "greenroom"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def compose_project(project: str, env_name: str, root: Path) -> str:
+    """The Compose project of a replica: distinct per environment and per checkout."""
+    checkout = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:6]
+    return f"{project}-{env_name}-{checkout}"

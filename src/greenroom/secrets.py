@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets as random
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -130,3 +131,30 @@ def read(path: Path) -> SecretStr:
             f"secret file {path} cannot be read: {exc.strerror}",
             hint="run `inv up <env>` (or greenroom.secrets.materialize) to write the secret files",
         ) from None
+
+
+ENV_FILE = "compose.env"
+
+
+def variable(name: str) -> str:
+    """The variable a Compose project reads a declared secret from: `GREENROOM_SECRET_<NAME>`."""
+    return "GREENROOM_SECRET_" + name.upper().replace("-", "_")
+
+
+def write_env_file(paths: Mapping[str, Path], state_dir: Path) -> Path:
+    """One 0600 env file (outside the repo) from which Compose copies the secrets into containers.
+
+    Compose reads it with `--env-file`; the rendered project names only the variables.
+    """
+    lines = []
+    for name, path in sorted(paths.items()):
+        value = read(path).get_secret_value()
+        if "'" in value or "\n" in value:
+            raise ConfigError(
+                f"secret `{name}` contains a quote or a newline, which a Compose env file cannot carry",
+                hint=f"give `{name}` a value without ' and newlines",
+            )
+        lines.append(f"{variable(name)}='{value}'\n")
+    target = state_dir / ENV_FILE
+    _write(target, "".join(lines))
+    return target

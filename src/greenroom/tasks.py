@@ -18,13 +18,14 @@ def images(c: Context, source: str = "auto", only: list[str] | None = None, forc
     ensure_images(source=source, only=only or None, force=force)
 
 
-@task
+@task(help={"port": "a host port the replicas need (repeat; default 5432 6379 4222 4566 8080)"},
+      iterable=["port"])
 @reported
-def doctor(c: Context) -> None:
+def doctor(c: Context, port: list[str] | None = None) -> None:
     """Check the engine, Compose v2, disk, images and ports; print the fix for each failure."""
-    from greenroom.doctor import run_doctor
+    from greenroom.doctor import DEFAULT_PORTS, parse_ports, run_doctor
 
-    run_doctor()
+    run_doctor(ports=parse_ports(port) if port else DEFAULT_PORTS)
 
 
 @task(name="install-compose")
@@ -83,9 +84,9 @@ _SET = {"set": "override a setting, e.g. --set components.redis.auth=true (repea
     positional=["env"],
 )
 @reported
-def up(c: Context, env: str = "dev", set: list[str] | None = None, show_secrets: bool = False,
+def up(c: Context, env: str, set: list[str] | None = None, show_secrets: bool = False,
        keep_on_failure: bool = False, timeout: float = 240.0) -> None:
-    """Bring up the local replica of ENV (default dev): healthy and provisioned."""
+    """Bring up the local replica of ENV (e.g. `inv up dev`): healthy and provisioned."""
     from greenroom.runtime import up as bring_up
 
     bring_up(env, overrides=set or [], show_secrets=show_secrets,
@@ -95,7 +96,7 @@ def up(c: Context, env: str = "dev", set: list[str] | None = None, show_secrets:
 @task(help={**_SET, "volumes": "also delete the replica's data volumes",
             "yes": "do not ask before deleting volumes"}, iterable=["set"], positional=["env"])
 @reported
-def down(c: Context, env: str = "dev", volumes: bool = False, yes: bool = False,
+def down(c: Context, env: str, volumes: bool = False, yes: bool = False,
          set: list[str] | None = None) -> None:
     """Remove every container and network of ENV's replica (volumes kept unless --volumes)."""
     from greenroom.runtime import down as tear_down
@@ -105,19 +106,19 @@ def down(c: Context, env: str = "dev", volumes: bool = False, yes: bool = False,
 
 @task(help=_SET, iterable=["set"], positional=["env"])
 @reported
-def status(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
+def status(c: Context, env: str, set: list[str] | None = None) -> None:
     """Services, health, ports, image and uptime of ENV's replica; non-zero if unhealthy."""
     from greenroom.runtime import status as show_status
 
     show_status(env, overrides=set or [])
 
 
-@task(help={**_SET, "follow": "keep streaming", "tail": "lines of history"}, iterable=["set"],
-      positional=["env", "service"])
+@task(help={**_SET, "follow": "keep streaming", "tail": "lines of history", "service": "only this service"}, iterable=["set"],
+      positional=["env"])
 @reported
-def logs(c: Context, env: str = "dev", service: str = "", follow: bool = False,
+def logs(c: Context, env: str, service: str = "", follow: bool = False,
          tail: int = 200, set: list[str] | None = None) -> None:
-    """Logs of ENV's replica, or of one SERVICE."""
+    """Logs of ENV's replica, or of one --service."""
     from greenroom.runtime import logs as show_logs
 
     _exit(show_logs(env, service or None, follow=follow, tail=tail, overrides=set or []))
@@ -134,7 +135,7 @@ def shell(c: Context, env: str, service: str, set: list[str] | None = None) -> N
 
 @task(help=_SET, iterable=["set"], positional=["env"])
 @reported
-def psql(c: Context, env: str = "dev", set: list[str] | None = None) -> None:
+def psql(c: Context, env: str, set: list[str] | None = None) -> None:
     """psql on ENV's Postgres, as the app's user."""
     from greenroom.runtime import psql as open_psql
 

@@ -29,7 +29,6 @@ class RenderContext:
     """Everything a render needs besides the model; gathered by the caller so rendering stays pure.
 
     ``images``: logical image name (postgres, nginx...) -> ref. ``app_images``: build context ->
-    ref. ``secret_files``: secret name -> absolute path of a file outside the repo.
     ``host_ports``: Compose service -> container port -> (first) host port.
     ``compose_override``: the text of `compose/<env>.override.yaml`, merged last ("" for none).
     """
@@ -37,7 +36,6 @@ class RenderContext:
     project: str
     images: Mapping[str, str] = field(default_factory=dict)
     app_images: Mapping[str, str] = field(default_factory=dict)
-    secret_files: Mapping[str, str] = field(default_factory=dict)
     host_ports: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
     compose_override: str = ""
 

@@ -35,7 +35,9 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
     from nats.js.errors import NotFoundError
 
     report = Report()
-    nc = await nats.connect(url, token=token, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(
+        url, token=token, connect_timeout=5, max_reconnect_attempts=1, error_cb=_quiet
+    )
     try:
         js = nc.jetstream(timeout=10)
         for stream in spec.streams:
@@ -67,3 +69,7 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
     finally:
         await nc.close()
     return report
+
+
+async def _quiet(_: Exception) -> None:
+    """nats-py prints every connection error with a traceback unless given a callback."""

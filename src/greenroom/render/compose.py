@@ -9,6 +9,7 @@ import yaml
 
 from greenroom.components import Component, Fragment, RenderContext, parts
 from greenroom.components.base import limits
+from greenroom.secrets import variable
 from greenroom.errors import ConfigError
 from greenroom.model.types import Environment
 from greenroom.render.override import merge_override
@@ -176,14 +177,16 @@ def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     if volumes:
         document["volumes"] = {volume: {} for volume in volumes}
     secrets = sorted({s for spec in services.values() for s in spec.get("secrets", [])})
-    missing = [s for s in secrets if s not in ctx.secret_files]
+    missing = [s for s in secrets if s not in env.secrets]
     if missing:
         raise ConfigError(
-            f"secret {', '.join(missing)} is used but has no file in the render context",
+            f"secret {', '.join(missing)} is used but not declared",
             hint="declare it under secrets: in the environment so greenroom materializes it",
         )
     if secrets:
-        document["secrets"] = {s: {"file": ctx.secret_files[s]} for s in secrets}
+        # Compose copies environment-sourced secrets into each container, readable by its user;
+        # the values come from greenroom's 0600 env file, never from this file.
+        document["secrets"] = {s: {"environment": variable(s)} for s in secrets}
     if ctx.compose_override:
         source = f"compose/{env.name}.override.yaml"
         document = merge_override(document, ctx.compose_override, source=source)

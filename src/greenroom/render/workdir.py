@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from greenroom.components import RenderContext
 from greenroom.components.base import DEFAULT_TAGS
 from greenroom.errors import EngineError, GreenroomError
 from greenroom.model.types import Environment
+from greenroom.paths import compose_project
 from greenroom.render.compose import COMPOSE_FILE, render_project
 from greenroom.render.ports import allocate_ports
 
@@ -44,20 +45,17 @@ def _image_refs() -> dict[str, str]:
     return refs
 
 
-def _secret_files(env: Environment, root: Path) -> dict[str, str]:
-    """The secret files the replica mounts: the same 0600 files `inv up` materializes."""
-    from greenroom.secrets import materialize, state_dir_for
+def context_for(
+    env: Environment, root: Path, *, app_images: Mapping[str, str] | None = None
+) -> RenderContext:
+    """The one render context, for `inv render` and `inv up` alike.
 
-    files = materialize(env, state_dir=state_dir_for(env, root))
-    return {name: str(path) for name, path in sorted(files.items())}
-
-
-def context_for(env: Environment, root: Path) -> RenderContext:
-    """The render context `inv render` uses: catalogue images, secret files, allocated ports."""
+    Catalogue images, app images once built, allocated ports and the Compose override.
+    """
     return RenderContext(
-        project=f"{env.project}-{env.name}",
+        project=compose_project(env.project, env.name, root),
         images=_image_refs(),
-        secret_files=_secret_files(env, root),
+        app_images=dict(app_images or {}),
         host_ports=allocate_ports(env),
         compose_override=read_override(root, env.name),
     )

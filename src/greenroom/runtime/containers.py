@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,8 @@ class ContainerInfo:
     """healthy, unhealthy, starting, or None without a healthcheck."""
     exit_code: int
     image: str
-    started_at: str
+    created: str
+    """Unix time the container was created (recreated containers restart the clock)."""
     ports: dict[int, int]
     """container port -> host port, for published TCP ports."""
 
@@ -58,36 +60,54 @@ def engine_version() -> str:
 
 
 def project_containers(project: str) -> list[ContainerInfo]:
-    """Every container (running or not) of a Compose project."""
-    from python_on_whales import DockerClient
-    from python_on_whales.exceptions import DockerException
+    """Every container (running or not) of a Compose project, in one engine call."""
+    import docker
+    from docker.errors import DockerException
 
     try:
-        containers = DockerClient().ps(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        client = docker.from_env(timeout=30)
+        try:
+            listed = client.api.containers(
+                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}
+            )
+        finally:
+            client.close()
     except DockerException as exc:
         raise EngineError(
             "could not list containers", details=str(exc)[-500:], hint="run `inv doctor`"
         ) from exc
-    return sorted((_info(c) for c in containers), key=lambda c: (c.service, c.name))
+    return sorted((_info(c) for c in listed), key=lambda c: (c.service, c.name))
 
 
-def _info(container: Any) -> ContainerInfo:
-    state = container.state
-    health = state.health.status if state.health else None
+_EXITED = re.compile(r"Exited \((-?\d+)\)")
+
+
+def _info(summary: dict[str, Any]) -> ContainerInfo:
+    """From the engine's container summary (`GET /containers/json`)."""
+    status_text = str(summary.get("Status", ""))
+    health = None
+    if "(healthy)" in status_text:
+        health = "healthy"
+    elif "(unhealthy)" in status_text:
+        health = "unhealthy"
+    elif "(health: starting)" in status_text:
+        health = "starting"
+    exited = _EXITED.search(status_text)
     ports: dict[int, int] = {}
-    for key, bindings in (container.network_settings.ports or {}).items():
-        port, _, proto = key.partition("/")
-        if proto == "tcp" and bindings:
-            ports[int(port)] = int(bindings[0]["HostPort"])
+    for port in summary.get("Ports") or []:
+        if port.get("Type") == "tcp" and port.get("PublicPort"):
+            ports.setdefault(int(port["PrivatePort"]), int(port["PublicPort"]))
+    labels = summary.get("Labels") or {}
+    names = summary.get("Names") or ["?"]
     return ContainerInfo(
-        id=container.id,
-        name=container.name,
-        service=container.config.labels.get(SERVICE_LABEL, "?"),
-        status=state.status,
+        id=str(summary.get("Id", "")),
+        name=str(names[0]).lstrip("/"),
+        service=str(labels.get(SERVICE_LABEL, "?")),
+        status=str(summary.get("State", "")),
         health=health,
-        exit_code=state.exit_code or 0,
-        image=container.image,
-        started_at=str(state.started_at or ""),
+        exit_code=int(exited.group(1)) if exited else 0,
+        image=str(summary.get("ImageID", "")),
+        created=str(summary.get("Created", "")),
         ports=ports,
     )
 

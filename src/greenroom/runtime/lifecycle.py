@@ -10,6 +10,7 @@ from typing import Any
 
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.model.types import Aws, Nats, Postgres
+from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
     container_logs,
@@ -38,13 +39,14 @@ def up(
     files = prepare(replica)
     wanted = spec_hash(files)
     if replica.load_state().get("spec_hash") == wanted and _all_ok(replica):
+        write_project(replica.dir, files)
         console.print(f"{replica.project}: up to date, nothing to do")
         _print_endpoints(replica, show_secrets)
         return replica
     own_ports = [p for c in project_containers(replica.project) for p in c.ports.values()]
     check_ports(replica.host_ports, own=own_ports, env_name=replica.env.name)
     replica.forget_state()
-    write_files(replica, files)
+    write_project(replica.dir, files)
     try:
         _converge(replica, timeout)
     except BaseException as exc:
@@ -61,19 +63,14 @@ def up(
 
 def prepare(replica: Replica) -> dict[str, str]:
     """Images, app builds, secrets and the rendered project (not yet written): relpath -> text."""
-    from greenroom.images import build_app_image, ensure_images, image_ref
-    from greenroom.render.compose import RenderContext, render_project
+    from greenroom.images import build_app_image, ensure_images
+    from greenroom.render.compose import render_project
+    from greenroom.render.workdir import context_for
 
     ensure_images(only=infra_images(replica.env), quiet=True)
     replica.app_images = _build_apps(replica, build_app_image)
     replica.materialize_secrets()
-    ctx = RenderContext(
-        project=replica.project,
-        images={name: image_ref(name) for name in infra_images(replica.env)},
-        app_images=replica.app_images,
-        secret_files={k: str(v) for k, v in replica.secret_files.items()},
-        host_ports=replica.host_ports,
-    )
+    ctx = context_for(replica.env, replica.root, app_images=replica.app_images)
     return dict(render_project(replica.env, ctx).files)
 
 
@@ -83,15 +80,6 @@ def spec_hash(files: dict[str, str]) -> str:
     for relpath, text in sorted(files.items()):
         digest.update(relpath.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
-
-
-def write_files(replica: Replica, files: dict[str, str]) -> None:
-    """Write the rendered project; unchanged files are left untouched."""
-    for relpath, text in sorted(files.items()):
-        path = replica.dir / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
 
 
 def _build_apps(replica: Replica, build: Any) -> dict[str, str]:

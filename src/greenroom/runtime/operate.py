@@ -49,9 +49,10 @@ def _compose_argv(replica: Replica, *args: str) -> list[str]:
             f"the {replica.env.name} replica has not been rendered yet",
             hint=f"run `inv up {replica.env.name}`",
         )
+    env_file = ["--env-file", str(replica.env_file)] if replica.env_file.exists() else []
     return [
         "docker", "compose", "-p", replica.project, "-f", str(replica.compose_file),
-        "--project-directory", str(replica.dir), *args,
+        "--project-directory", str(replica.dir), *env_file, *args,
     ]
 
 

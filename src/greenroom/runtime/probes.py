@@ -97,7 +97,8 @@ async def _nats_ready(url: str, token: str | None) -> str:
 
     try:
         nc = await nats.connect(
-            url, token=token, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False
+            url, token=token, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False,
+            error_cb=_quiet,
         )
     except Exception as exc:
         raise ProbeFailed(f"connect failed: {type(exc).__name__}") from None
@@ -204,3 +205,7 @@ def _component_probe(name: str, spec: Any, access: Access) -> Probe | None:
         return probe_http(f"http://{access.host}:{access.port(name, spec.port)}/")
     return None
 
+
+
+async def _quiet(_: Exception) -> None:
+    """nats-py prints every connection error with a traceback unless given a callback."""

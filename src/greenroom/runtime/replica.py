@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,14 +11,13 @@ from typing import Any
 from pydantic import SecretStr
 
 from greenroom.model.types import Aws, Environment, Ingress, Nats, Postgres, Redis
-from greenroom.paths import project_root, workdir
+from greenroom.paths import compose_project, project_root, workdir
 from greenroom.runtime.probes import Access
 
 
 def project_name(env: Environment, root: Path) -> str:
     """Distinct per environment and per checkout, so replicas never share containers or volumes."""
-    checkout = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:6]
-    return f"{env.project}-{env.name}-{checkout}"
+    return compose_project(env.project, env.name, root)
 
 
 def infra_images(env: Environment) -> list[str]:
@@ -35,14 +33,6 @@ def infra_images(env: Environment) -> list[str]:
     if any(s.build for s in env.services.values()):
         names.add("python")
     return sorted(names)
-
-
-def published(env: Environment, service: str) -> bool:
-    """Whether the exposure rules publish ``service`` beyond loopback."""
-    exposure = env.exposure
-    return exposure.publish == "all" or (
-        exposure.publish == "listed" and service in exposure.services
-    )
 
 
 @dataclass
@@ -62,7 +52,7 @@ class Replica:
     @classmethod
     def open(cls, env_name: str, overrides: Sequence[str] = (), root: Path | None = None) -> Replica:
         from greenroom.model import load_environment
-        from greenroom.render.compose import allocate_ports
+        from greenroom.render.ports import allocate_ports
 
         root = root or project_root()
         env = load_environment(env_name, root=root, overrides=overrides)
@@ -81,11 +71,25 @@ class Replica:
     def state_file(self) -> Path:
         return self.dir / "state.json"
 
-    def materialize_secrets(self) -> dict[str, Path]:
-        """Write the secret values to 0600 files outside the repo; remember their paths."""
-        from greenroom.secrets import materialize, state_dir_for
+    @property
+    def state_dir(self) -> Path:
+        """Per-user, outside the repo: the replica's 0600 secret files and Compose env file."""
+        from greenroom.secrets import state_dir_for
 
-        self.secret_files = materialize(self.env, state_dir=state_dir_for(self.env, self.root))
+        return state_dir_for(self.env, self.root)
+
+    @property
+    def env_file(self) -> Path:
+        from greenroom.secrets import ENV_FILE
+
+        return self.state_dir / ENV_FILE
+
+    def materialize_secrets(self) -> dict[str, Path]:
+        """Write the secret values to 0600 files outside the repo, and the env file Compose reads."""
+        from greenroom.secrets import materialize, write_env_file
+
+        self.secret_files = materialize(self.env, state_dir=self.state_dir)
+        write_env_file(self.secret_files, self.state_dir)
         return self.secret_files
 
     def access(self) -> Access:
@@ -105,6 +109,7 @@ class Replica:
 
         return DockerClient(
             compose_files=[self.compose_file],
+            compose_env_files=[self.env_file] if self.env_file.exists() else [],
             compose_project_name=self.project,
             compose_project_directory=self.dir,
         )

@@ -9,7 +9,8 @@ from rich.table import Table
 from greenroom.model.types import Aws, Ingress, Nats, Postgres, Redis
 from greenroom.runtime.containers import ContainerInfo
 from greenroom.runtime.probes import emulator_port
-from greenroom.runtime.replica import Replica, published
+from greenroom.render.ports import reach
+from greenroom.runtime.replica import Replica
 
 MASK = "****"
 
@@ -52,8 +53,8 @@ def endpoints_table(replica: Replica, *, show_secrets: bool = False) -> Table:
     table.add_column("endpoint")
     table.add_column("reach")
     for name, url in endpoints(replica, show_secrets=show_secrets).items():
-        reach = "published" if published(replica.env, name) else "operator (loopback)"
-        table.add_row(name, url, reach)
+        how = "published" if reach(replica.env, name) == "public" else "operator (loopback)"
+        table.add_row(name, url, how)
     return table
 
 
@@ -68,18 +69,16 @@ def status_table(replica: Replica, containers: list[ContainerInfo]) -> Table:
         ports = ", ".join(f"{h}->{p}" for p, h in sorted(c.ports.items())) or "-"
         table.add_row(
             c.service, c.name, f"[{style}]{state}[/]", health, ports, c.image[:19],
-            _uptime(c.started_at) if c.status == "running" else "-",
+            _uptime(c.created) if c.status == "running" else "-",
         )
     return table
 
 
-def _uptime(started_at: str) -> str:
+def _uptime(created: str) -> str:
     try:
-        started = datetime.fromisoformat(started_at)
+        started = datetime.fromtimestamp(int(created), tz=UTC)
     except ValueError:
         return "?"
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
     seconds = int((datetime.now(UTC) - started).total_seconds())
     hours, rest = divmod(max(seconds, 0), 3600)
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from greenroom.model.types import Environment
-from greenroom.runtime.replica import infra_images, project_name, published
+from greenroom.runtime.replica import infra_images, project_name
 
 
 def _env(name: str = "dev", **extra: Any) -> Environment:
@@ -40,11 +40,3 @@ def test_project_names_differ_per_environment_and_checkout(tmp_path: Path) -> No
 
 def test_images_follow_components_and_emulator_choice() -> None:
     assert infra_images(_env()) == ["moto", "nginx", "postgres", "python"]
-
-
-def test_exposure_publishes_all_listed_or_none() -> None:
-    assert published(_env(exposure={"publish": "all"}), "postgres")
-    listed = _env(exposure={"publish": "listed", "services": ["ingress"]})
-    assert published(listed, "ingress")
-    assert not published(listed, "postgres")
-    assert not published(_env(exposure={"publish": "none"}), "ingress")
