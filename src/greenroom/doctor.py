@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from greenroom.errors import GreenroomError
+from greenroom.errors import ConfigError, GreenroomError
 
 DEFAULT_PORTS: tuple[int, ...] = (5432, 6379, 4222, 4566, 8080)
 MIN_FREE_BYTES = 5 * 1024**3
@@ -77,6 +77,19 @@ def port_free(port: int, host: str = "0.0.0.0") -> bool:
                 return False
             raise
     return True
+
+
+def parse_ports(values: Sequence[str]) -> tuple[int, ...]:
+    """Ports given on the command line, checked: a clear error for anything but 1-65535."""
+    ports = []
+    for value in values:
+        if not value.strip().isdigit() or not 0 < int(value) < 65536:
+            raise ConfigError(
+                f"--port {value!r} is not a TCP port",
+                hint="pass a number from 1 to 65535, e.g. --port 5432",
+            )
+        ports.append(int(value))
+    return tuple(ports)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from greenroom.doctor import Check, Probes, run_checks, run_doctor
-from greenroom.errors import EngineError, GreenroomError
+from greenroom.doctor import Check, Probes, parse_ports, run_checks, run_doctor
+from greenroom.errors import ConfigError, EngineError, GreenroomError
 
 GIB = 1024**3
 
@@ -98,3 +98,11 @@ def test_missing_image_debootstrap_busy_port_and_full_disk(tmp_path: Path) -> No
 def test_ports_are_a_parameter(tmp_path: Path) -> None:
     checks = run_checks((15432,), _healthy(tmp_path))
     assert [c.name for c in checks if c.name.startswith("port")] == ["port 15432"]
+
+
+def test_port_flags_are_validated() -> None:
+    assert parse_ports(["5432", " 8080"]) == (5432, 8080)
+    with pytest.raises(ConfigError, match="--port 'http' is not a TCP port"):
+        parse_ports(["http"])
+    with pytest.raises(ConfigError):
+        parse_ports(["70000"])
