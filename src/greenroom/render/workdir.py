@@ -72,7 +72,7 @@ def write_project(directory: Path, files: dict[str, str]) -> None:
             path.chmod(0o755)
 
 
-def validate(compose_file: Path) -> None:
+def validate(compose_file: Path, env_file: Path | None = None) -> None:
     """Let Compose itself check the file: `docker compose -f FILE config --quiet`."""
     docker = shutil.which("docker")
     if docker is None:
@@ -80,7 +80,8 @@ def validate(compose_file: Path) -> None:
             "the docker CLI is not on PATH, so the rendered project cannot be validated",
             hint="install Docker Engine and the Compose v2 plugin (`inv install-compose`)",
         )
-    argv = [docker, "compose", "-f", str(compose_file), "config", "--quiet"]
+    env_args = ["--env-file", str(env_file)] if env_file else []
+    argv = [docker, "compose", "-f", str(compose_file), *env_args, "config", "--quiet"]
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -108,6 +109,16 @@ def render_to_workdir(name: str, overrides: Sequence[str] = ()) -> Path:
     project = render_project(env, context_for(env, root))
     write_project(directory, project.files)
     compose_file = directory / COMPOSE_FILE
-    validate(compose_file)
+    env_file = write_secrets(env, root)
+    validate(compose_file, env_file)
     print(compose_file)
+    print(f"secrets: {env_file} (pass it to Compose with --env-file)")
     return compose_file
+
+
+def write_secrets(env: Environment, root: Path) -> Path:
+    """Materialize the secrets and the 0600 env file Compose copies them from; return its path."""
+    from greenroom.secrets import materialize, state_dir_for, write_env_file
+
+    state_dir = state_dir_for(env, root)
+    return write_env_file(materialize(env, state_dir=state_dir), state_dir)

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from greenroom.errors import GreenroomError
+from greenroom.model import load_environment
 from greenroom.render import render_to_workdir
+from greenroom.secrets import ENV_FILE, state_dir_for, variable
 
 ROOT = Path(__file__).resolve().parents[3]
 ENVS = ("dev", "stage", "prod")
@@ -77,11 +79,14 @@ def test_secret_values_stay_out_of_the_rendered_files(project):
     compose_file = render_to_workdir("prod")
     text = "".join(p.read_text() for p in compose_file.parent.rglob("*") if p.is_file())
     secrets = yaml.safe_load(compose_file.read_text())["secrets"]
+    state_dir = state_dir_for(load_environment("prod"), project)
+    assert not state_dir.is_relative_to(project)
+    assert (state_dir / ENV_FILE).stat().st_mode & 0o777 == 0o600
     for name, spec in secrets.items():
-        value = Path(spec["file"]).read_text()
+        assert spec == {"environment": variable(name)}
+        value = (state_dir / name).read_text()
         assert len(value) >= 12, name
         assert value not in text, name
-        assert not Path(spec["file"]).is_relative_to(project), name
 
 
 def test_the_hand_written_override_is_merged_last(project):

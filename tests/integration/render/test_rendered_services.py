@@ -12,6 +12,9 @@ import pytest
 import yaml
 
 from greenroom.images import image_ref
+from greenroom.model import load_environment
+from greenroom.paths import project_root
+from greenroom.secrets import ENV_FILE, state_dir_for
 from greenroom.render import render_to_workdir
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,13 +33,18 @@ class Replica:
     def __init__(self, compose_file: Path) -> None:
         self.compose_file = compose_file
         self.name = f"grtest-{uuid.uuid4().hex[:8]}"
+        env = load_environment("prod")
+        state_dir = state_dir_for(env, project_root())
+        self.env_file = state_dir / ENV_FILE
         self.secrets = {
-            name: Path(spec["file"])
-            for name, spec in yaml.safe_load(compose_file.read_text())["secrets"].items()
+            name: state_dir / name for name in yaml.safe_load(compose_file.read_text())["secrets"]
         }
 
     def compose(self, *args: str, timeout: float = 300) -> str:
-        argv = ["docker", "compose", "-p", self.name, "-f", str(self.compose_file), *args]
+        argv = [
+            "docker", "compose", "-p", self.name, "-f", str(self.compose_file),
+            "--env-file", str(self.env_file), *args,
+        ]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         if out.returncode != 0 and args[0] == "up":
             logs = subprocess.run(

@@ -34,10 +34,7 @@ def test_every_reference_env_loads_with_the_shared_platform(name: str) -> None:
         assert service.build == "app" and service.command == [app]
         assert "migrate" in service.depends_on
         assert set(CONTRACT) <= set(service.env)
-        assert service.secrets == {
-            "PGPASSWORD": "postgres-password",
-            "REDIS_PASSWORD": "redis-password",
-        }
+        assert service.secrets == {"PGPASSWORD": "postgres-password"}
     assert env.services["api"].port == 8000 and env.services["worker"].health_port == 8001
     assert all(source.generate for source in env.secrets.values())
 

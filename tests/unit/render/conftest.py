@@ -65,12 +65,6 @@ SHOP: dict[str, Any] = {
     },
 }
 
-SECRET_FILES = {
-    "pg-password": "/state/secrets/pg-password",
-    "redis-password": "/state/secrets/redis-password",
-}
-
-
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in extra.items():
@@ -93,14 +87,13 @@ def make_env() -> Callable[..., Environment]:
 
 @pytest.fixture
 def context() -> Callable[..., RenderContext]:
-    """The render context a caller would build: allocated ports, secret paths, catalogue images."""
+    """The render context a caller would build: allocated ports and catalogue images."""
 
     def build(env: Environment, **extra: Any) -> RenderContext:
         return RenderContext(
             project=f"{env.project}-{env.name}",
             images={"postgres": "greenroom/postgres:17", "nginx": "greenroom/nginx:1.26"},
             app_images={"app": "sha256:feedface"},
-            secret_files=SECRET_FILES,
             host_ports=allocate_ports(env),
             **extra,
         )

@@ -89,12 +89,9 @@ def test_redis_auth_keeps_the_password_off_every_command_line(make_env, context)
     assert " -a " not in test
     api = yaml.safe_load(text)["services"]["api"]
     assert api["environment"]["REDIS_PASSWORD_FILE"] == "/run/secrets/redis-password"
-    assert doc_secret_file(text, "redis-password") == "/state/secrets/redis-password"
-
-
-def doc_secret_file(text: str, name: str) -> str:
-    value: str = yaml.safe_load(text)["secrets"][name]["file"]
-    return value
+    assert yaml.safe_load(text)["secrets"]["redis-password"] == {
+        "environment": "GREENROOM_SECRET_REDIS_PASSWORD"
+    }
 
 
 def test_redis_without_auth_has_no_password_anywhere(make_env, context):
@@ -253,12 +250,13 @@ def test_a_dangling_dependency_is_named(make_env, context):
         render_project(env, context(env))
 
 
-def test_a_secret_without_a_file_is_refused(make_env, context):
-    env = make_env()
-    ctx = context(env)
-    ctx = type(ctx)(project=ctx.project, host_ports=ctx.host_ports, secret_files={})
-    with pytest.raises(ConfigError, match="secret pg-password is used but has no file"):
-        render_project(env, ctx)
+def test_secrets_are_named_by_variable_never_by_value_or_path(make_env, context):
+    env = make_env(components={"redis": {"auth": True}})
+    document = yaml.safe_load(render_project(env, context(env)).compose)
+    assert document["secrets"] == {
+        "pg-password": {"environment": "GREENROOM_SECRET_PG_PASSWORD"},
+        "redis-password": {"environment": "GREENROOM_SECRET_REDIS_PASSWORD"},
+    }
 
 
 def test_the_override_is_merged_last(make_env, context):
