@@ -221,8 +221,12 @@ def test_health_reports_a_dependency_down_and_recovers(
 
 
 def test_sigterm_stops_cleanly_and_logs_hold_no_secret(
-    api: Role, worker: Role, stack: Stack
+    start_role: RoleFactory, stack: Stack
 ) -> None:
+    api, worker = start_role("api"), start_role("worker")
+    status, _, body = http("POST", f"{api.url}/orders", {**ORDER, "customer": "linus"})
+    assert status == 201
+    _receipted(api, body["id"])
     assert worker.terminate() == 0
     assert api.terminate() == 0
     for role in (api, worker):
@@ -230,6 +234,5 @@ def test_sigterm_stops_cleanly_and_logs_hold_no_secret(
         assert stack.pg_password not in text
         assert stack.redis_password not in text
         lines = role.log_lines()
-        assert lines, f"{role.name} logged nothing"
-        assert any(line["message"] == f"{role.name} stopped" for line in lines)
+        assert any(line["message"] == f"{role.name} stopped" for line in lines), text
         assert "Traceback" not in text
