@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from subprocess import CompletedProcess
 from typing import Any
 
 import nats
 import pytest
-from orders_harness import Names, Role, RoleFactory, Stack, http, metric, run_migrate, wait_for
+from orders_harness import (
+    Names,
+    Role,
+    RoleFactory,
+    Stack,
+    free_port,
+    http,
+    metric,
+    run_migrate,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -236,3 +248,33 @@ def test_sigterm_stops_cleanly_and_logs_hold_no_secret(
         lines = role.log_lines()
         assert any(line["message"] == f"{role.name} stopped" for line in lines), text
         assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"NATS_DURABLE": "absent"}, "JetStream consumer absent"),
+        ({"RECEIPTS_BUCKET": "absent-bucket"}, "S3 bucket absent-bucket"),
+        ({"ORDER_EVENTS_TOPIC": "absent-topic"}, "SNS topic absent-topic"),
+    ],
+)
+def test_worker_refuses_to_start_without_provisioned_resources(
+    app_env: dict[str, str],
+    migrated: list[CompletedProcess[str]],
+    override: dict[str, str],
+    expected: str,
+) -> None:
+    env = {**app_env, "HEALTH_PORT": str(free_port()), **override}
+    result = subprocess.run(
+        [sys.executable, "-m", "orders", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["message"].startswith(expected)
+    assert last["hint"]
+    assert "Traceback" not in result.stdout + result.stderr
