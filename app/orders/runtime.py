@@ -19,7 +19,7 @@ from orders.config import Role, Settings
 from orders.errors import DependencyError
 from orders.health import health_app
 from orders.logs import Redactor
-from orders.relay import run_relay
+from orders.relay import Publish, run_relay
 from orders.resources import Resources, open_resources
 from orders.store import PgLedger
 from orders.worker import AwsSinks, run_consumer
@@ -125,7 +125,7 @@ def _side_server(settings: Settings, res: Resources, stopper: Stopper) -> Corout
     return server.serve(sockets=[sock])
 
 
-def _publisher(res: Resources, subject: str) -> Any:
+def _publisher(res: Resources, subject: str) -> Publish:
     js = res.js
     assert js is not None
 
