@@ -35,12 +35,18 @@ def run(
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     stdin: Any = None,
+    merge: bool = True,
 ) -> str:
-    """Run ``cmd``; on failure raise ``error`` with the output tail and ``hint``."""
+    """Run ``cmd``; on failure raise ``error`` with the output tail and ``hint``.
+
+    ``merge`` interleaves stderr with stdout so the tail shows the real error in order; pass
+    ``merge=False`` when the caller parses stdout.
+    """
     try:
         out = subprocess.run(
             list(cmd),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE,
             text=True,
             timeout=timeout,
             check=False,
@@ -52,7 +58,7 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise error(f"{what}: timed out after {timeout:.0f}s", hint=hint) from exc
     if out.returncode != 0:
-        raise failure(error, what, cmd, out.returncode, out.stderr + out.stdout, hint)
+        raise failure(error, what, cmd, out.returncode, (out.stderr or "") + out.stdout, hint)
     return out.stdout
 
 
@@ -79,6 +85,7 @@ def server_version() -> str:
         hint=engine_hint(),
         error=EngineError,
         timeout=20,
+        merge=False,
     ).strip()
 
 
@@ -172,4 +179,5 @@ def info(field: str) -> str:
         hint=engine_hint(),
         error=EngineError,
         timeout=30,
+        merge=False,
     ).strip()

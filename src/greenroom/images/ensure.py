@@ -11,6 +11,7 @@ from rich.table import Table
 from greenroom.errors import ConfigError, GreenroomError
 from greenroom.images import engine, local, registry
 from greenroom.images.catalog import CATALOG, ImageSpec, select
+from greenroom.images.keys import SOURCE_LABEL
 from greenroom.images.progress import Progress
 
 SOURCES = ("auto", "registry", "local")
@@ -64,15 +65,14 @@ def ensure_images(
     requested = resolve_source(source)
     specs = select(only)
     engine.server_version()
-    names = [s.name for s in with_dependencies(specs)] if requested != "registry" else None
-    with Progress(names or [s.name for s in specs], quiet=quiet) as progress:
+    with Progress([s.name for s in specs], quiet=quiet) as progress:
         remaining = list(specs)
         if requested == "auto" and not force:
             mirror_uri = _mirror_or_none()
+            remaining = [s for s in specs if not fresh_any(s, mirror_uri)]
             for spec in specs:
-                if fresh_any(spec, mirror_uri):
+                if spec not in remaining:
                     progress.done(spec.name, "up to date")
-            remaining = [s for s in specs if progress.rows[s.name].phase != "up to date"]
         if remaining:
             chosen = choose_source(requested, registry.reachable)
             if chosen == "registry":
@@ -97,6 +97,6 @@ def _summary(specs: Sequence[ImageSpec], ids: Mapping[str, str]) -> None:
     for column in ("name", "image", "source", "id"):
         table.add_column(column)
     for spec in specs:
-        source = engine.label(spec.ref, "greenroom.source") or "registry"
+        source = engine.label(spec.ref, SOURCE_LABEL) or "registry"
         table.add_row(spec.name, spec.ref, source, ids[spec.name][:19])
     Console(highlight=False).print(table)

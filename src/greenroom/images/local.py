@@ -25,12 +25,15 @@ from greenroom.images.progress import Progress
 from greenroom.images.rootfs import (
     BASE_PACKAGES,
     EXCLUDED,
+    KEEP_EMPTY,
     NODOC,
     VARIANT,
     LayerPlan,
     build_layer,
+    build_lock,
     ensure_rootfs,
     import_base,
+    publish,
     safe_rmtree,
 )
 from greenroom.images.wheels import ensure_wheelhouse, wheelhouse_key
@@ -54,6 +57,7 @@ def base_key(mirror_uri: str, suite: str = DEBIAN_SUITE) -> str:
         include=list(BASE_PACKAGES),
         nodoc=NODOC,
         excluded=list(EXCLUDED),
+        kept_empty=list(KEEP_EMPTY),
     )
 
 
@@ -125,13 +129,26 @@ class LocalBuilder:
         self._made: set[str] = set()
 
     def build(self, specs: Sequence[ImageSpec]) -> None:
-        """Build every stale spec (all of them with ``force``)."""
+        """Build every stale spec (all of them with ``force``), one builder per cache at a time."""
+        if not self._stale(specs):
+            return
+        with build_lock(self.cache, lambda: self._waiting(specs)):
+            self._build(self._stale(specs))
+
+    def _stale(self, specs: Sequence[ImageSpec]) -> list[ImageSpec]:
         todo = []
         for spec in specs:
             if not self.force and is_fresh(spec, self.mirror):
                 self.progress.done(spec.name, "up to date")
             else:
                 todo.append(spec)
+        return todo
+
+    def _waiting(self, specs: Sequence[ImageSpec]) -> None:
+        for spec in specs:
+            self.progress.phase(spec.name, "waiting for another greenroom build")
+
+    def _build(self, todo: Sequence[ImageSpec]) -> None:
         if not todo:
             return
         preflight(self.mirror, self.cache)
@@ -201,8 +218,7 @@ class LocalBuilder:
             for leftover in ("work", "merged"):
                 safe_rmtree(partial / leftover)
             (partial / ".complete").write_text(key)
-            safe_rmtree(final)
-            partial.rename(final)
+            publish(partial, final, replace=True)
             self._made.add(key)
         finally:
             safe_rmtree(partial)

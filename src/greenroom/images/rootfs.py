@@ -9,10 +9,11 @@ anything under it is still mounted.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,8 @@ EXCLUDED = (
     "etc/hostname",
     "usr/sbin/policy-rc.d",
 )
+# Left empty (not absent) in the base image: apt and the runtime expect these folders to exist.
+KEEP_EMPTY = ("tmp", "run", "dev", "proc", "sys", "var/cache/apt", "var/lib/apt/lists")
 DEBOOTSTRAP_HINT = "install it: `apt-get install debootstrap` (or run ./scripts/bootstrap)"
 
 
@@ -89,8 +92,7 @@ def ensure_rootfs(cache: Path, key: str, mirror: str, suite: str) -> Path:
         )
         _prepare(fs, mirror, suite)
         (partial / ".complete").write_text(key)
-        safe_rmtree(final)
-        partial.rename(final)
+        publish(partial, final)
     finally:
         safe_rmtree(partial)
     return final / "fs"
@@ -224,9 +226,7 @@ def build_layer(lowers: Sequence[Path], plan: LayerPlan, scratch: Path) -> Path:
 def import_base(rootfs: Path, ref: str, changes: Sequence[str]) -> None:
     """``docker import`` the rootfs (caches, scaffolding and host files left out) as ``ref``."""
     excludes = [
-        f"--exclude=./{path}/*"
-        if path in ("tmp", "run", "dev", "proc", "sys")
-        else f"--exclude=./{path}"
+        f"--exclude=./{path}/*" if path in KEEP_EMPTY else f"--exclude=./{path}"
         for path in EXCLUDED
     ]
     excludes.append(f"--exclude=./etc/apt/apt.conf.d/{HOST_APT_PREFIX}*")
@@ -262,6 +262,36 @@ def unmount(target: Path) -> None:
     result = subprocess.run(["umount", str(target)], capture_output=True, check=False)
     if result.returncode != 0 and _is_mounted(target):
         subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
+
+
+def publish(partial: Path, final: Path, *, replace: bool = False) -> None:
+    """Move a finished cache entry into place; another process's finished entry is kept."""
+    if (final / ".complete").is_file() and not replace:
+        safe_rmtree(partial)
+        return
+    safe_rmtree(final)
+    try:
+        partial.rename(final)
+    except OSError:
+        safe_rmtree(partial)
+        if not (final / ".complete").is_file():
+            raise
+
+
+@contextlib.contextmanager
+def build_lock(cache: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """One local build at a time per cache: a second `inv images` (or `inv up`) waits its turn."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "build.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def safe_rmtree(path: Path) -> None:

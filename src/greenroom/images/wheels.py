@@ -18,7 +18,7 @@ from pathlib import Path
 from greenroom.errors import ImageError
 from greenroom.images import engine
 from greenroom.images.keys import content_key
-from greenroom.images.rootfs import safe_rmtree
+from greenroom.images.rootfs import publish, safe_rmtree
 
 PYTHON_VERSION = "3.13"
 ABI = "cp313"
@@ -58,8 +58,7 @@ def ensure_wheelhouse(lock: Path, cache: Path) -> Wheelhouse:
         built = _build_sdists(wheels)
         (partial / "requirements.lock").write_text(add_hashes(text, built))
         (partial / ".complete").write_text(key)
-        safe_rmtree(final)
-        partial.rename(final)
+        publish(partial, final)
     finally:
         safe_rmtree(partial)
     return Wheelhouse(final / "wheels", final / "requirements.lock")

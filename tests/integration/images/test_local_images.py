@@ -189,3 +189,24 @@ def test_python_runs_code_and_makes_venvs(docker_client: Any, local_images: dict
         name=f"greenroom-test-python-{uuid.uuid4().hex[:8]}",
     ).decode()
     assert "(3, 13)" in out and "venv-ok" in out
+
+
+@pytest.mark.parametrize("name", ["python", "localstack"])
+def test_images_carry_no_host_configuration(
+    docker_client: Any, local_images: dict[str, str], name: str
+) -> None:
+    script = (
+        "test ! -e /etc/pip.conf && test ! -e /root/.config/pip && "
+        "test ! -e /usr/sbin/policy-rc.d && "
+        "! ls /etc/apt/apt.conf.d | grep -q greenroom-host && "
+        'test -z "$(ls /usr/local/share/ca-certificates)" && '
+        'test -z "$(ls /tmp)" && test -d /var/lib/apt/lists && echo clean'
+    )
+    out = docker_client.containers.run(
+        image_ref(name),
+        ["-c", script],
+        entrypoint="sh",
+        remove=True,
+        name=f"greenroom-test-{name}-{uuid.uuid4().hex[:8]}",
+    ).decode()
+    assert out.strip() == "clean"
