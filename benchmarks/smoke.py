@@ -47,6 +47,8 @@ def _baseline(work: Path) -> Callable[[], object]:
                 "-p",
                 "no:cacheprovider",
                 "-q",
+                "-W",
+                "ignore::pytest.PytestAssertRewriteWarning",
                 f"--junitxml={work / 'empty.xml'}",
             ]
         )

@@ -49,6 +49,10 @@ def aws_client(aws: AwsTargetSpec, service: str) -> Any:
     return AwsTarget(region=aws.region, endpoint_url=aws.endpoint_url).client(service)
 
 
+async def _quiet(exc: Exception) -> None:
+    """The caller reports a failed connection; nats-py would print a traceback besides."""
+
+
 def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str | None = "") -> T:
     """Connect (with the target's token, another, or none when ``token`` is None), run, close."""
 
@@ -58,6 +62,7 @@ def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str 
         chosen = (nt.token.get_secret_value() if nt.token else None) if token == "" else token
         nc = await nats.connect(
             nt.url,
+            error_cb=_quiet,
             token=chosen,
             connect_timeout=TIMEOUT,
             allow_reconnect=False,

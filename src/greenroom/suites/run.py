@@ -78,6 +78,8 @@ def pytest_args(
         "junit_family=xunit2",
         "-o",
         "console_output_style=classic",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
     ]
     if deadline is not None:
         args.append(f"--greenroom-deadline={deadline:g}")
