@@ -47,3 +47,39 @@ def test_non_root_is_pointed_at_registry_pulls(monkeypatch: pytest.MonkeyPatch) 
         local.preflight("http://127.0.0.1:1/debian", Path("/"))
     assert "need root" in str(caught.value)
     assert "--source registry" in (caught.value.hint or "")
+
+
+def test_disk_full_and_engine_down_get_their_own_fix() -> None:
+    from greenroom.errors import EngineError
+    from greenroom.images import engine
+
+    full = engine.failure(
+        ImageError,
+        "docker load of x failed",
+        ["docker", "load"],
+        1,
+        "write /var/lib/docker/tmp/x: no space left on device",
+        "h",
+    )
+    assert isinstance(full, ImageError)
+    assert "the disk is full" in str(full) and "docker system prune" in (full.hint or "")
+    down = engine.failure(
+        ImageError,
+        "building x",
+        ["docker", "build"],
+        1,
+        "Cannot connect to the Docker daemon at unix:///x.sock.",
+        "h",
+    )
+    assert isinstance(down, EngineError)
+    assert "DOCKER_HOST" in (down.hint or "")
+    other = engine.failure(
+        ImageError,
+        "pip download failed",
+        ["pip", "download", "-r", "a", "b"],
+        2,
+        "ERROR: No matching distribution",
+        "check the index",
+    )
+    assert str(other).startswith("pip download failed (pip download -r a ... exited 2)")
+    assert other.hint == "check the index"
