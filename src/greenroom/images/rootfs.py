@@ -22,6 +22,7 @@ from greenroom.images import engine
 
 VARIANT = "minbase"
 BASE_PACKAGES = ("ca-certificates", "curl")
+# Host apt settings (snapshot validity, proxies) go into the build chroot, never into an image.
 HOST_APT_PREFIX = "99greenroom-host-"
 NODOC = """\
 path-exclude=/usr/share/doc/*
@@ -106,7 +107,7 @@ def _prepare(fs: Path, mirror: str, suite: str) -> None:
     policy.chmod(0o755)
     for path in sorted(Path("/etc/apt/apt.conf.d").glob("*")):
         text = path.read_text(errors="replace") if path.is_file() else ""
-        if "Acquire::" in text and "Proxy" not in text:
+        if "Acquire::" in text:
             (fs / "etc/apt/apt.conf.d" / f"{HOST_APT_PREFIX}{path.name}").write_text(text)
     with chroot_mounts(fs):
         chroot(fs, ["apt-get", "update", "-q"], what="apt-get update in the rootfs failed")
@@ -118,8 +119,8 @@ def chroot(root: Path, argv: Sequence[str], *, what: str) -> None:
         ["chroot", str(root), *argv],
         what=what,
         env=CHROOT_ENV,
-        hint="the mirror may be unreachable or the package list wrong; rerun with `--force` after "
-        "fixing it",
+        hint="check the recipe's package names and that the mirror answers (`apt-get update`), "
+        "then rerun `inv images --source local` (nothing half-built was kept)",
     )
 
 
