@@ -81,7 +81,7 @@ def server_version() -> str:
     """The engine's version; EngineError (with the fix) when the engine does not answer."""
     return run(
         ["docker", "version", "--format", "{{.Server.Version}}"],
-        what="the Docker engine did not answer",
+        what="docker version",
         hint=engine_hint(),
         error=EngineError,
         timeout=20,
@@ -175,7 +175,7 @@ def info(field: str) -> str:
     """One field of ``docker info`` (e.g. ``DockerRootDir``)."""
     return run(
         ["docker", "info", "--format", "{{." + field + "}}"],
-        what="the Docker engine did not answer",
+        what="docker info",
         hint=engine_hint(),
         error=EngineError,
         timeout=30,

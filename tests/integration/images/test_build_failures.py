@@ -60,5 +60,5 @@ def test_images_with_an_unreachable_engine_says_how_to_fix_it() -> None:
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
-    assert "the Docker engine did not answer" in result.stderr
+    assert "the Docker engine is unreachable" in result.stderr
     assert "DOCKER_HOST" in result.stderr and "nonexistent.sock" in result.stderr
