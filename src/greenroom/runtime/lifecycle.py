@@ -165,12 +165,10 @@ def _wait(
                       container)
             probe = probes.get(name)
             try:
-                if probe is not None:
-                    detail = probe()
-                elif container and container.ok:
-                    detail = "healthy"
-                else:
-                    raise ProbeFailed(f"health {container.health if container else 'missing'}")
+                detail = probe() if probe is not None else "healthy"
+                if not (container and container.ok):
+                    health = container.health if container else "no container"
+                    raise ProbeFailed(f"{detail}; engine healthcheck: {health}")
             except ProbeFailed as exc:
                 last[name] = str(exc)
                 progress.update(name, "waiting", str(exc)[:80])

@@ -20,6 +20,10 @@ LOCALHOST = "127.0.0.1"
 class ProbeFailed(Exception):
     """A probe ran and the service is not ready; the message says what the check saw."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 @dataclass(frozen=True)
 class Access:
@@ -157,9 +161,17 @@ def _wanted_services(spec: Aws) -> set[str]:
     return wanted
 
 
-def probe_http(url: str) -> Probe:
+def probe_http(url: str, *, any_answer: bool = False) -> Probe:
+    """GET ``url``: a 2xx is ready; with ``any_answer`` (a proxy in front of an app whose paths
+    we do not know) anything but a 5xx is, since 502/503/504 mean the upstream is not there."""
+
     def run() -> str:
-        _http_get(url)
+        try:
+            _http_get(url)
+        except ProbeFailed as exc:
+            if any_answer and exc.status is not None and exc.status < 500:
+                return f"HTTP {exc.status} from {url} (upstream answering)"
+            raise
         return f"200 from {url}"
 
     return run
@@ -171,7 +183,7 @@ def _http_get(url: str) -> str:
             body: bytes = response.read()
             return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
-        raise ProbeFailed(f"HTTP {exc.code} from {url}") from None
+        raise ProbeFailed(f"HTTP {exc.code} from {url}", status=exc.code) from None
     except (urllib.error.URLError, OSError) as exc:
         raise ProbeFailed(f"no HTTP answer from {url}: {exc}") from None
 
@@ -202,7 +214,8 @@ def _component_probe(name: str, spec: Any, access: Access) -> Probe | None:
     if isinstance(spec, Aws):
         return probe_aws(spec, name, access)
     if isinstance(spec, Ingress):
-        return probe_http(f"http://{access.host}:{access.port(name, spec.port)}/")
+        path = spec.routes[0].path
+        return probe_http(f"http://{access.host}:{access.port(name, spec.port)}{path}", any_answer=True)
     return None
 
 
