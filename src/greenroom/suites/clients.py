@@ -54,7 +54,10 @@ async def _quiet(exc: Exception) -> None:
 
 
 def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str | None = "") -> T:
-    """Connect (with the target's token, another, or none when ``token`` is None), run, close."""
+    """Connect (with the target's token, another, or none when ``token`` is None), run, close.
+
+    ``max_reconnect_attempts`` must stay positive: nats-py retries a dead server forever at 0.
+    """
 
     async def run() -> T:
         import nats
@@ -66,7 +69,8 @@ def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str 
             token=chosen,
             connect_timeout=TIMEOUT,
             allow_reconnect=False,
-            max_reconnect_attempts=0,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.2,
         )
         try:
             return await use(nc)
