@@ -41,8 +41,15 @@ def integration(session: nox.Session) -> None:
     env = {"GREENROOM_REQUIRE_ENGINE": "1"} if os.environ.get("CI") else {}
     session.run(PY, "-m", "greenroom", "images", external=True, env=env)
     session.run(
-        PY, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", *session.posargs,
-        external=True, env=env,
+        PY,
+        "-m",
+        "pytest",
+        "tests/integration",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        external=True,
+        env=env,
     )
 
 

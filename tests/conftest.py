@@ -12,7 +12,10 @@ def _engine_reachable() -> str | None:
     try:
         out = subprocess.run(
             ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"docker CLI failed: {exc}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from invoke import Program
+from invoke.program import Program
 
 from greenroom import __version__
 

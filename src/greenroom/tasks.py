@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from invoke import Collection, Context, task
+from invoke.collection import Collection
+from invoke.context import Context
 from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from greenroom.cli import reported
 
 
-@task(help={"source": "registry, local or auto (default: auto)", "only": "build just these images",
-            "force": "rebuild even when the cache says nothing changed"}, iterable=["only"])
+@task(
+    help={
+        "source": "registry, local or auto (default: auto)",
+        "only": "build just these images",
+        "force": "rebuild even when the cache says nothing changed",
+    },
+    iterable=["only"],
+)
 @reported
-def images(c: Context, source: str = "auto", only: list[str] | None = None, force: bool = False) -> None:
+def images(
+    c: Context, source: str = "auto", only: list[str] | None = None, force: bool = False
+) -> None:
     """Make every image greenroom needs: pulled from a registry, or built locally without one."""
     from greenroom.images import ensure_images
 
     ensure_images(source=source, only=only or None, force=force)
 
 
-@task(help={"port": "a host port the replicas need (repeat; default 5432 6379 4222 4566 8080)"},
-      iterable=["port"])
+@task(
+    help={"port": "a host port the replicas need (repeat; default 5432 6379 4222 4566 8080)"},
+    iterable=["port"],
+)
 @reported
 def doctor(c: Context, port: list[str] | None = None) -> None:
     """Check the engine, Compose v2, disk, images and ports; print the fix for each failure."""
@@ -77,27 +89,49 @@ _SET = {"set": "override a setting, e.g. --set components.redis.auth=true (repea
 
 
 @task(
-    help={**_SET, "show-secrets": "print passwords in the endpoints table",
-          "keep-on-failure": "leave a failed replica running to inspect it",
-          "timeout": "seconds each service may take to become ready"},
+    help={
+        **_SET,
+        "show-secrets": "print passwords in the endpoints table",
+        "keep-on-failure": "leave a failed replica running to inspect it",
+        "timeout": "seconds each service may take to become ready",
+    },
     iterable=["set"],
     positional=["env"],
 )
 @reported
-def up(c: Context, env: str, set: list[str] | None = None, show_secrets: bool = False,
-       keep_on_failure: bool = False, timeout: float = 240.0) -> None:
+def up(
+    c: Context,
+    env: str,
+    set: list[str] | None = None,
+    show_secrets: bool = False,
+    keep_on_failure: bool = False,
+    timeout: float = 240.0,
+) -> None:
     """Bring up the local replica of ENV (e.g. `inv up dev`): healthy and provisioned."""
     from greenroom.runtime import up as bring_up
 
-    bring_up(env, overrides=set or [], show_secrets=show_secrets,
-             keep_on_failure=keep_on_failure, timeout=timeout)
+    bring_up(
+        env,
+        overrides=set or [],
+        show_secrets=show_secrets,
+        keep_on_failure=keep_on_failure,
+        timeout=timeout,
+    )
 
 
-@task(help={**_SET, "volumes": "also delete the replica's data volumes",
-            "yes": "do not ask before deleting volumes"}, iterable=["set"], positional=["env"])
+@task(
+    help={
+        **_SET,
+        "volumes": "also delete the replica's data volumes",
+        "yes": "do not ask before deleting volumes",
+    },
+    iterable=["set"],
+    positional=["env"],
+)
 @reported
-def down(c: Context, env: str, volumes: bool = False, yes: bool = False,
-         set: list[str] | None = None) -> None:
+def down(
+    c: Context, env: str, volumes: bool = False, yes: bool = False, set: list[str] | None = None
+) -> None:
     """Remove every container and network of ENV's replica (volumes kept unless --volumes)."""
     from greenroom.runtime import down as tear_down
 
@@ -113,11 +147,25 @@ def status(c: Context, env: str, set: list[str] | None = None) -> None:
     show_status(env, overrides=set or [])
 
 
-@task(help={**_SET, "follow": "keep streaming", "tail": "lines of history", "service": "only this service"}, iterable=["set"],
-      positional=["env"])
+@task(
+    help={
+        **_SET,
+        "follow": "keep streaming",
+        "tail": "lines of history",
+        "service": "only this service",
+    },
+    iterable=["set"],
+    positional=["env"],
+)
 @reported
-def logs(c: Context, env: str, service: str = "", follow: bool = False,
-         tail: int = 200, set: list[str] | None = None) -> None:
+def logs(
+    c: Context,
+    env: str,
+    service: str = "",
+    follow: bool = False,
+    tail: int = 200,
+    set: list[str] | None = None,
+) -> None:
     """Logs of ENV's replica, or of one --service."""
     from greenroom.runtime import logs as show_logs
 
@@ -143,20 +191,36 @@ def psql(c: Context, env: str, set: list[str] | None = None) -> None:
 
 
 @task(
-    help={**_SET, "junit": "where to write the JUnit XML (default: .greenroom/reports/)",
-          "target": "replica (default: the local replica) or environ (GREENROOM_* variables)",
-          "deadline": "seconds one order may take through every hop (default 30)"},
+    help={
+        **_SET,
+        "junit": "where to write the JUnit XML (default: .greenroom/reports/)",
+        "target": "replica (default: the local replica) or environ (GREENROOM_* variables)",
+        "deadline": "seconds one order may take through every hop (default 30)",
+    },
     iterable=["set"],
     positional=["suite", "env"],
 )
 @reported
-def test(c: Context, suite: str, env: str, junit: str = "", target: str = "replica",
-         deadline: int = 0, set: list[str] | None = None) -> None:
+def test(
+    c: Context,
+    suite: str,
+    env: str,
+    junit: str = "",
+    target: str = "replica",
+    deadline: int = 0,
+    set: list[str] | None = None,
+) -> None:
     """Run SUITE against ENV (`inv test smoke dev`); record the verdict for the app image digest."""
     from greenroom.suites import run_suite
 
-    run_suite(suite, env, target=target, junit=junit or None, overrides=set or [],
-              deadline=deadline or None)
+    run_suite(
+        suite,
+        env,
+        target=target,
+        junit=junit or None,
+        overrides=set or [],
+        deadline=deadline or None,
+    )
 
 
 def _exit(code: int) -> None:
@@ -165,7 +229,19 @@ def _exit(code: int) -> None:
 
 
 ns = Collection(
-    images, doctor, install_compose, schema, render, graph, diff, up, down, status, logs, shell,
-    psql, test,
+    images,
+    doctor,
+    install_compose,
+    schema,
+    render,
+    graph,
+    diff,
+    up,
+    down,
+    status,
+    logs,
+    shell,
+    psql,
+    test,
 )
 ns.configure({"run": {"echo": True}})

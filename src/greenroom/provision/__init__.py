@@ -1,1 +1,1 @@
-"""Provisioning of what the model declares, on a replica or a real target: the same code for both."""
+"""Provisioning what the model declares, on a replica or a real target: one code path."""

@@ -6,7 +6,7 @@ boto3 with ``endpoint_url`` only: an emulator (LocalStack, moto) and real AWS ru
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +34,9 @@ class AwsTarget:
             service,
             region_name=self.region,
             endpoint_url=self.endpoint_url,
-            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
-                          read_timeout=30),
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30
+            ),
             **extra,
         )
 
@@ -50,9 +51,7 @@ class Report:
         self.done.append(what)
 
 
-def provision_aws(
-    spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]
-) -> Report:
+def provision_aws(spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]) -> Report:
     """Create or converge every declared AWS resource; safe to run again on an existing target."""
     report = Report()
     try:
@@ -68,7 +67,7 @@ def provision_aws(
         raise ReplicaError(
             f"provisioning AWS resources failed after {len(report.done)} step(s): "
             f"{type(exc).__name__}: {exc}",
-            hint="check the emulator's logs (`inv logs <env> aws`) or, on real AWS, the credentials",
+            hint="check the emulator's logs (`inv logs <env> --service aws`) or the AWS credentials",
         ) from exc
     return report
 
@@ -135,9 +134,9 @@ def _queues(spec: Aws, target: AwsTarget, report: Report) -> dict[str, str]:
         try:
             url = sqs.create_queue(QueueName=queue.name, Attributes=create)["QueueUrl"]
         except Exception as exc:
-            if "QueueAlreadyExists" not in _error_code(exc) and "QueueNameExists" not in _error_code(
+            if "QueueAlreadyExists" not in _error_code(
                 exc
-            ):
+            ) and "QueueNameExists" not in _error_code(exc):
                 raise
             url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
             sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
@@ -149,9 +148,7 @@ def _queues(spec: Aws, target: AwsTarget, report: Report) -> dict[str, str]:
     return arns
 
 
-def _topics(
-    spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report: Report
-) -> None:
+def _topics(spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report: Report) -> None:
     sns = target.client("sns")
     sqs = target.client("sqs")
     for topic in spec.topics:
@@ -165,8 +162,11 @@ def _topics(
             if sub.filter:
                 sub_attributes["FilterPolicy"] = json.dumps(sub.filter, sort_keys=True)
             sns.subscribe(
-                TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
-                Attributes=sub_attributes, ReturnSubscriptionArn=True,
+                TopicArn=topic_arn,
+                Protocol="sqs",
+                Endpoint=queue_arn,
+                Attributes=sub_attributes,
+                ReturnSubscriptionArn=True,
             )
             report.add(f"sns subscription {sub.name}: {topic.name} -> {sub.queue}")
 
@@ -215,32 +215,21 @@ def _secrets(
     sm = target.client("secretsmanager")
     for secret in spec.secrets:
         value = _value(secret.value, secrets)
-        _idempotent(
-            lambda s=secret, v=value: sm.create_secret(Name=s.name, SecretString=v),
-            "ResourceExistsException",
-            lambda s=secret, v=value: sm.put_secret_value(SecretId=s.name, SecretString=v),
-        )
+        try:
+            sm.create_secret(Name=secret.name, SecretString=value)
+        except Exception as exc:
+            if _error_code(exc) != "ResourceExistsException":
+                raise
+            sm.put_secret_value(SecretId=secret.name, SecretString=value)
         report.add(f"secretsmanager secret {secret.name}")
 
 
 def _log_groups(spec: Aws, target: AwsTarget, report: Report) -> None:
     logs = target.client("logs")
     for group in spec.log_groups:
-        _idempotent(
-            lambda g=group: logs.create_log_group(logGroupName=g),
-            "ResourceAlreadyExistsException",
-            None,
-        )
+        try:
+            logs.create_log_group(logGroupName=group)
+        except Exception as exc:
+            if _error_code(exc) != "ResourceAlreadyExistsException":
+                raise
         report.add(f"log group {group}")
-
-
-def _idempotent(
-    create: Callable[[], Any], exists_code: str, converge: Callable[[], Any] | None
-) -> None:
-    try:
-        create()
-    except Exception as exc:
-        if _error_code(exc) != exists_code:
-            raise
-        if converge:
-            converge()

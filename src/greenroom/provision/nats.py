@@ -19,7 +19,7 @@ def provision_nats(spec: Nats, url: str, token: str | None = None) -> Report:
     except Exception as exc:
         raise ReplicaError(
             f"provisioning NATS JetStream failed: {type(exc).__name__}: {exc}",
-            hint="check that the server runs with JetStream (-js) and `inv logs <env> nats`",
+            hint="check that the server runs with JetStream (-js) and `inv logs <env> --service nats`",
         ) from exc
 
 

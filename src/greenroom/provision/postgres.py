@@ -15,14 +15,22 @@ def provision_postgres(spec: Postgres, *, host: str, port: int, password: str) -
     report = Report()
     try:
         with psycopg.connect(
-            host=host, port=port, user=spec.user, password=password, dbname=spec.database,
-            autocommit=True, connect_timeout=5,
+            host=host,
+            port=port,
+            user=spec.user,
+            password=password,
+            dbname=spec.database,
+            autocommit=True,
+            connect_timeout=5,
         ) as conn:
             for extra in spec.extra_databases:
                 owner = extra.owner or spec.user
-                if owner != spec.user and not conn.execute(
-                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)
-                ).fetchone():
+                if (
+                    owner != spec.user
+                    and not conn.execute(
+                        "SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)
+                    ).fetchone()
+                ):
                     conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(owner)))
                     report.add(f"postgres role {owner}")
                 if not conn.execute(
@@ -37,6 +45,6 @@ def provision_postgres(spec: Postgres, *, host: str, port: int, password: str) -
     except psycopg.Error as exc:
         raise ReplicaError(
             f"provisioning Postgres failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
-            hint="check `inv logs <env> postgres`",
+            hint="check `inv logs <env> --service postgres`",
         ) from exc
     return report

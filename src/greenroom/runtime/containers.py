@@ -39,7 +39,10 @@ def engine_version() -> str:
     try:
         out = subprocess.run(
             ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except FileNotFoundError:
         raise EngineError(
@@ -116,6 +119,9 @@ def container_logs(container_id: str, lines: int = 30) -> str:
     """The last ``lines`` lines of a container's log (stdout and stderr)."""
     out = subprocess.run(
         ["docker", "logs", "--tail", str(lines), container_id],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     return (out.stdout + out.stderr).rstrip()

@@ -51,7 +51,9 @@ def up(
         _converge(replica, timeout)
     except BaseException as exc:
         if not keep_on_failure:
-            console.print(f"{replica.project}: stopping what was started (keep it with --keep-on-failure)")
+            console.print(
+                f"{replica.project}: stopping what was started (keep it with --keep-on-failure)"
+            )
             _compose_down(replica, volumes=False)
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
@@ -115,7 +117,10 @@ def _compose_up(replica: Replica, docker: Any, services: list[str] | None) -> No
 
     try:
         docker.compose.up(
-            services=services, detach=True, remove_orphans=services is None, pull="never",
+            services=services,
+            detach=True,
+            remove_orphans=services is None,
+            pull="never",
             quiet=True,
         )
     except DockerException as exc:
@@ -161,8 +166,12 @@ def _wait(
                     pending.discard(name)
                 continue
             if container and container.status in {"exited", "dead"}:
-                _fail(replica, name, f"container {container.status} ({container.exit_code})",
-                      container)
+                _fail(
+                    replica,
+                    name,
+                    f"container {container.status} ({container.exit_code})",
+                    container,
+                )
             probe = probes.get(name)
             try:
                 detail = probe() if probe is not None else "healthy"
@@ -177,8 +186,12 @@ def _wait(
             pending.discard(name)
         if pending and time.monotonic() > deadline:
             name = sorted(pending)[0]
-            _fail(replica, name, f"not ready after {timeout:.0f}s: {last.get(name, 'no answer')}",
-                  containers.get(name))
+            _fail(
+                replica,
+                name,
+                f"not ready after {timeout:.0f}s: {last.get(name, 'no answer')}",
+                containers.get(name),
+            )
         if pending:
             time.sleep(0.5)
 
@@ -189,7 +202,7 @@ def _fail(replica: Replica, name: str, why: str, container: ContainerInfo | None
         f"service {name} of {replica.project}: {why}",
         details=f"--- last lines of {name}'s log ---\n{logs}",
         hint=f"fix the cause above and run `inv up {replica.env.name}` again "
-        f"(`inv logs {replica.env.name} {name}` shows the whole log)",
+        f"(`inv logs {replica.env.name} --service {name}` shows the whole log)",
     )
 
 
@@ -208,7 +221,9 @@ def _provision(replica: Replica, access: Access, progress: Progress) -> None:
             report = provision_nats(spec, url, token)
         elif isinstance(spec, Postgres) and spec.extra_databases:
             report = provision_postgres(
-                spec, host=access.host, port=access.port(name, 5432),
+                spec,
+                host=access.host,
+                port=access.port(name, 5432),
                 password=access.secret(spec.password.secret),
             )
         else:
@@ -235,8 +250,13 @@ def _all_ok(replica: Replica) -> bool:
     return True
 
 
-def down(env_name: str = "dev", *, volumes: bool = False, yes: bool = False,
-         overrides: Sequence[str] = ()) -> None:
+def down(
+    env_name: str = "dev",
+    *,
+    volumes: bool = False,
+    yes: bool = False,
+    overrides: Sequence[str] = (),
+) -> None:
     """Remove every container and network of the replica; volumes only with ``volumes``."""
     replica = Replica.open(env_name, overrides)
     engine_version()
@@ -255,7 +275,7 @@ def _confirm_volume_loss(replica: Replica) -> None:
     question = f"Delete the data volumes of the {replica.env.name} replica ({replica.project})?"
     if not sys.stdin or not sys.stdin.isatty():
         raise ReplicaError(
-            f"refusing to delete the volumes of the {replica.env.name} replica without confirmation",
+            f"refusing to delete the {replica.env.name} replica's volumes without confirmation",
             hint=f"pass --yes: `inv down {replica.env.name} --volumes --yes`",
         )
     answer = input(f"{question} [y/N] ").strip().lower()

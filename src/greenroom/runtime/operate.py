@@ -27,7 +27,8 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
     console.print(status_table(replica, containers))
     one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
     bad = [
-        c.name for c in containers
+        c.name
+        for c in containers
         if not (c.ok or (c.service in one_shots and c.status == "exited" and c.exit_code == 0))
     ]
     expected = set(replica.env.components) | {
@@ -38,7 +39,7 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
         problems = bad + [f"{m} (no container)" for m in missing]
         raise ReplicaError(
             f"{env_name} replica is not healthy: {', '.join(problems)}",
-            hint=f"`inv logs {env_name} <service>` shows why; `inv up {env_name}` repairs it",
+            hint=f"`inv logs {env_name} --service <name>` shows why; `inv up {env_name}` repairs it",
         )
     return True
 
@@ -51,8 +52,16 @@ def _compose_argv(replica: Replica, *args: str) -> list[str]:
         )
     env_file = ["--env-file", str(replica.env_file)] if replica.env_file.exists() else []
     return [
-        "docker", "compose", "-p", replica.project, "-f", str(replica.compose_file),
-        "--project-directory", str(replica.dir), *env_file, *args,
+        "docker",
+        "compose",
+        "-p",
+        replica.project,
+        "-f",
+        str(replica.compose_file),
+        "--project-directory",
+        str(replica.dir),
+        *env_file,
+        *args,
     ]
 
 
@@ -63,8 +72,14 @@ def _run_attached(argv: list[str]) -> int:
         return 130
 
 
-def logs(env_name: str = "dev", service: str | None = None, *, follow: bool = False,
-         tail: int = 200, overrides: Sequence[str] = ()) -> int:
+def logs(
+    env_name: str = "dev",
+    service: str | None = None,
+    *,
+    follow: bool = False,
+    tail: int = 200,
+    overrides: Sequence[str] = (),
+) -> int:
     """Stream the replica's logs (one service, or all)."""
     replica = Replica.open(env_name, overrides)
     if service and service not in _services(replica):

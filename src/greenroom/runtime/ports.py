@@ -21,7 +21,7 @@ def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
 
 
 def port_holder(port: int) -> str | None:
-    """A human description of who listens on ``port``: a container (with its project) or a process."""
+    """Who listens on ``port``: a container (with its Compose project) or a process."""
     container = _container_publishing(port)
     if container:
         return container
@@ -32,10 +32,17 @@ def _container_publishing(port: int) -> str | None:
     try:
         out = subprocess.run(
             [
-                "docker", "ps", "--filter", f"publish={port}", "--format",
+                "docker",
+                "ps",
+                "--filter",
+                f"publish={port}",
+                "--format",
                 '{{.Names}}\t{{.Label "com.docker.compose.project"}}',
             ],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -50,12 +57,15 @@ def _process_listening(port: int) -> str | None:
     try:
         out = subprocess.run(
             ["ss", "-H", "-ltnp", f"sport = :{port}"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
     for line in out.stdout.splitlines():
-        if 'users:((' in line:
+        if "users:((" in line:
             users = line.split("users:((", 1)[1]
             name = users.split(",", 1)[0].strip('"')
             pid = users.split("pid=", 1)[1].split(",", 1)[0] if "pid=" in users else "?"

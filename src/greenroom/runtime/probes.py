@@ -1,4 +1,4 @@
-"""Readiness probes that speak each component's real protocol, from the host, through its host port."""
+"""Readiness probes speaking each component's real protocol, from the host, via its host port."""
 
 from __future__ import annotations
 
@@ -55,8 +55,11 @@ def probe_postgres(spec: Postgres, name: str, access: Access) -> Probe:
 
         try:
             with psycopg.connect(
-                host=access.host, port=access.port(name, 5432), user=spec.user,
-                password=access.secret(spec.password.secret), dbname=spec.database,
+                host=access.host,
+                port=access.port(name, 5432),
+                user=spec.user,
+                password=access.secret(spec.password.secret),
+                dbname=spec.database,
                 connect_timeout=3,
             ) as conn:
                 version = conn.execute("SHOW server_version").fetchone()
@@ -73,8 +76,11 @@ def probe_redis(spec: Redis, name: str, access: Access) -> Probe:
 
         password = access.secret(spec.password.secret) if spec.auth and spec.password else None
         client = redis.Redis(
-            host=access.host, port=access.port(name, 6379), password=password,
-            socket_timeout=3, socket_connect_timeout=3,
+            host=access.host,
+            port=access.port(name, 6379),
+            password=password,
+            socket_timeout=3,
+            socket_connect_timeout=3,
         )
         try:
             client.ping()
@@ -101,7 +107,11 @@ async def _nats_ready(url: str, token: str | None) -> str:
 
     try:
         nc = await nats.connect(
-            url, token=token, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False,
+            url,
+            token=token,
+            connect_timeout=2,
+            max_reconnect_attempts=0,
+            allow_reconnect=False,
             error_cb=_quiet,
         )
     except Exception as exc:
@@ -179,7 +189,7 @@ def probe_http(url: str, *, any_answer: bool = False) -> Probe:
 
 def _http_get(url: str) -> str:
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(url, timeout=3) as response:
             body: bytes = response.read()
             return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
@@ -200,7 +210,9 @@ def probes_for(env: Environment, access: Access) -> dict[str, Probe]:
             continue
         port = service.health_port or service.port
         if port and name in access.host_ports and port in access.host_ports[name]:
-            probes[name] = probe_http(f"http://{access.host}:{access.port(name, port)}{service.health}")
+            probes[name] = probe_http(
+                f"http://{access.host}:{access.port(name, port)}{service.health}"
+            )
     return probes
 
 
@@ -215,9 +227,10 @@ def _component_probe(name: str, spec: Any, access: Access) -> Probe | None:
         return probe_aws(spec, name, access)
     if isinstance(spec, Ingress):
         path = spec.routes[0].path
-        return probe_http(f"http://{access.host}:{access.port(name, spec.port)}{path}", any_answer=True)
+        return probe_http(
+            f"http://{access.host}:{access.port(name, spec.port)}{path}", any_answer=True
+        )
     return None
-
 
 
 async def _quiet(_: Exception) -> None:

@@ -50,15 +50,20 @@ class Replica:
     """Build context -> image ID of the team's app images, once built."""
 
     @classmethod
-    def open(cls, env_name: str, overrides: Sequence[str] = (), root: Path | None = None) -> Replica:
+    def open(
+        cls, env_name: str, overrides: Sequence[str] = (), root: Path | None = None
+    ) -> Replica:
         from greenroom.model import load_environment
         from greenroom.render.ports import allocate_ports
 
         root = root or project_root()
         env = load_environment(env_name, root=root, overrides=overrides)
         replica = cls(
-            env=env, root=root, project=project_name(env, root),
-            dir=workdir(root) / env.name, overrides=tuple(overrides),
+            env=env,
+            root=root,
+            project=project_name(env, root),
+            dir=workdir(root) / env.name,
+            overrides=tuple(overrides),
         )
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
         return replica
@@ -85,7 +90,7 @@ class Replica:
         return self.state_dir / ENV_FILE
 
     def materialize_secrets(self) -> dict[str, Path]:
-        """Write the secret values to 0600 files outside the repo, and the env file Compose reads."""
+        """Write the secrets to 0600 files outside the repo, and the env file Compose reads."""
         from greenroom.secrets import materialize, write_env_file
 
         self.secret_files = materialize(self.env, state_dir=self.state_dir)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from rich.table import Table
 
 from greenroom.model.types import Aws, Ingress, Nats, Postgres, Redis
+from greenroom.render.ports import reach
 from greenroom.runtime.containers import ContainerInfo
 from greenroom.runtime.probes import emulator_port
-from greenroom.render.ports import reach
 from greenroom.runtime.replica import Replica
 
 MASK = "****"
@@ -37,7 +37,9 @@ def endpoints(replica: Replica, *, show_secrets: bool = False) -> dict[str, str]
         elif isinstance(spec, Nats) and 4222 in ports:
             out[name] = f"nats://{host}:{ports[4222]}"
         elif isinstance(spec, Aws) and emulator_port(spec) in ports:
-            out[name] = f"http://{host}:{ports[emulator_port(spec)]} ({spec.emulator}, {spec.region})"
+            out[name] = (
+                f"http://{host}:{ports[emulator_port(spec)]} ({spec.emulator}, {spec.region})"
+            )
         elif isinstance(spec, Ingress) and spec.port in ports:
             out[name] = f"http://{host}:{ports[spec.port]}/"
     for name, service in sorted(replica.env.services.items()):
@@ -68,7 +70,12 @@ def status_table(replica: Replica, containers: list[ContainerInfo]) -> Table:
         state = c.status if c.status != "exited" else f"exited ({c.exit_code})"
         ports = ", ".join(f"{h}->{p}" for p, h in sorted(c.ports.items())) or "-"
         table.add_row(
-            c.service, c.name, f"[{style}]{state}[/]", health, ports, c.image[:19],
+            c.service,
+            c.name,
+            f"[{style}]{state}[/]",
+            health,
+            ports,
+            c.image[:19],
             _uptime(c.created) if c.status == "running" else "-",
         )
     return table

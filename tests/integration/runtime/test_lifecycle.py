@@ -71,12 +71,16 @@ def _assert_data_services(replica: Replica) -> None:
     access = replica.access()
     pg = next(c for c in replica.env.components.values() if isinstance(c, Postgres))
     with psycopg.connect(
-        host=access.host, port=access.port("postgres", 5432), user=pg.user,
-        password=access.secret(pg.password.secret), dbname=pg.database,
+        host=access.host,
+        port=access.port("postgres", 5432),
+        user=pg.user,
+        password=access.secret(pg.password.secret),
+        dbname=pg.database,
     ) as conn:
-        tables = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        )}
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
     assert {"orders", "outbox"} <= tables, "migrations did not run"
     client = redis.Redis(host=access.host, port=access.port("redis", 6379))
     assert client.ping()
@@ -188,9 +192,17 @@ def test_down_leaves_no_container_or_network(dev_replica: Replica) -> None:
     down("stage", overrides=overrides)
     assert project_containers(replica.project) == []
     networks = subprocess.run(
-        ["docker", "network", "ls", "-q", "--filter",
-         f"label=com.docker.compose.project={replica.project}"],
-        capture_output=True, text=True, check=True,
+        [
+            "docker",
+            "network",
+            "ls",
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={replica.project}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert networks == []
     with pytest.raises(ReplicaError, match="not running"):

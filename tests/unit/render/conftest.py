@@ -65,6 +65,7 @@ SHOP: dict[str, Any] = {
     },
 }
 
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in extra.items():

@@ -1,4 +1,4 @@
-"""Replica identity: distinct per environment and checkout; exposure and images derived from the model."""
+"""Replica identity: distinct per environment and checkout; images derived from the model."""
 
 from __future__ import annotations
 
