@@ -10,6 +10,7 @@ from typing import Any
 
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.model.types import Aws, Nats, Postgres
+from greenroom.provision.aws import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
@@ -104,7 +105,7 @@ def _converge(replica: Replica, timeout: float) -> None:
             progress.update(name, "starting")
         _compose_up(replica, docker, services=infra)
         _wait(replica, access, progress, infra, timeout)
-        _provision(replica, access, progress)
+        provision_all(replica, access, progress)
         apps = sorted(env.services)
         for name in apps:
             progress.update(name, "starting")
@@ -206,11 +207,15 @@ def _fail(replica: Replica, name: str, why: str, container: ContainerInfo | None
     )
 
 
-def _provision(replica: Replica, access: Access, progress: Progress) -> None:
+def provision_all(
+    replica: Replica, access: Access, progress: Progress | None = None
+) -> dict[str, Report]:
+    """Create or converge every resource the model declares on the replica's components."""
     from greenroom.provision.aws import AwsTarget, provision_aws
     from greenroom.provision.nats import provision_nats
     from greenroom.provision.postgres import provision_postgres
 
+    reports: dict[str, Report] = {}
     for name, spec in sorted(replica.env.components.items()):
         if isinstance(spec, Aws):
             target = AwsTarget(region=spec.region, endpoint_url=aws_endpoint(spec, name, access))
@@ -228,7 +233,10 @@ def _provision(replica: Replica, access: Access, progress: Progress) -> None:
             )
         else:
             continue
-        progress.update(name, "provisioned", f"{len(report.done)} resource(s)")
+        reports[name] = report
+        if progress:
+            progress.update(name, "provisioned", f"{len(report.done)} resource(s)")
+    return reports
 
 
 def _all_ok(replica: Replica) -> bool:
