@@ -10,11 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from greenroom.errors import SuiteError
 from greenroom.model.types import Aws
@@ -158,23 +156,3 @@ def test_smoke_passes_again_once_repaired(dev_target: Target, ledger: Path, tmp_
         "smoke", "dev", target=dev_target, junit=tmp_path / "ok.xml", ledger=ledger, deadline=60
     )
     assert run.passed
-
-
-def test_a_wrong_redis_password_is_named(dev_target: Target, ledger: Path, tmp_path: Path) -> None:
-    assert dev_target.redis is not None
-    wrong = replace(
-        dev_target, redis=replace(dev_target.redis, password=SecretStr("not-the-password"))
-    )
-    with pytest.raises(SuiteError) as err:
-        run_suite(
-            "smoke",
-            "dev",
-            target=wrong,
-            junit=tmp_path / "redis.xml",
-            ledger=ledger,
-            deadline=BROKEN_DEADLINE,
-        )
-    text = _failures(err)
-    assert "redis is not reachable with dev's credentials" in text
-    assert "not-the-password" not in text
-    assert "not-the-password" not in (tmp_path / "redis.xml").read_text()

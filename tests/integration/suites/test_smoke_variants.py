@@ -1,6 +1,7 @@
 """The same smoke suite on variants of the dev replica: moto instead of LocalStack, Redis with auth.
 
-Each test converges the shared dev replica to its variant and back to the plain model afterwards.
+Each test replaces the shared dev replica by its variant (down, then up: a variant may move host
+ports), and restores the plain model afterwards; data volumes are kept throughout.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from pydantic import SecretStr
 
 from greenroom.errors import SuiteError
 from greenroom.release.ledger import entries
-from greenroom.runtime import Replica, up
+from greenroom.runtime import Replica, down, up
 from greenroom.suites import resolve_target, run_suite
 
 
 @pytest.fixture
 def variant(dev_replica: Replica, request: pytest.FixtureRequest) -> Iterator[list[str]]:
     overrides: list[str] = list(request.param)
+    down("dev")
     up("dev", overrides=overrides)
     yield overrides
+    down("dev", overrides=overrides)
     up("dev")
 
 
