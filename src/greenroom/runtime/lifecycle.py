@@ -301,7 +301,7 @@ def _compose_down(replica: Replica, *, volumes: bool) -> None:
         else DockerClient(compose_project_name=replica.project)
     )
     try:
-        client.compose.down(remove_orphans=True, volumes=volumes, timeout=10, quiet=True)
+        client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
     except DockerException as exc:
         raise ReplicaError(
             f"`docker compose down` failed for {replica.project}",
