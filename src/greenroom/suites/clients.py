@@ -57,22 +57,24 @@ def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str 
     """Connect (with the target's token, another, or none when ``token`` is None), run, close.
 
     ``max_reconnect_attempts`` must stay positive: nats-py retries a dead server forever at 0.
+    The client is closed even when connecting fails, or its socket outlives the event loop.
     """
 
     async def run() -> T:
-        import nats
+        from nats.aio.client import Client
 
         chosen = (nt.token.get_secret_value() if nt.token else None) if token == "" else token
-        nc = await nats.connect(
-            nt.url,
-            error_cb=_quiet,
-            token=chosen,
-            connect_timeout=TIMEOUT,
-            allow_reconnect=False,
-            max_reconnect_attempts=1,
-            reconnect_time_wait=0.2,
-        )
+        nc = Client()
         try:
+            await nc.connect(
+                nt.url,
+                error_cb=_quiet,
+                token=chosen,
+                connect_timeout=int(TIMEOUT),
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0,
+            )
             return await use(nc)
         finally:
             await nc.close()
