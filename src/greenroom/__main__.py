@@ -1,4 +1,4 @@
-"""`greenroom TASK ...` (or `python -m greenroom TASK ...`) runs the same tasks as `inv TASK ...`."""
+"""`greenroom TASK ...` (or `python -m greenroom TASK ...`): the same tasks as `inv TASK ...`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The thin layer between Invoke tasks and the library: clean messages, exit codes, no tracebacks."""
+"""Between Invoke tasks and the library: clean messages, exit codes, no tracebacks."""
 
 from __future__ import annotations
 

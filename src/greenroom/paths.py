@@ -1,4 +1,4 @@
-"""Where a project's files live: the root (the folder holding envs/), and the git-ignored work dir."""
+"""Where a project's files live: the root (holding envs/) and the git-ignored work dir."""
 
 from __future__ import annotations
 

@@ -151,7 +151,7 @@ def write_env_file(paths: Mapping[str, Path], state_dir: Path) -> Path:
         value = read(path).get_secret_value()
         if "'" in value or "\n" in value:
             raise ConfigError(
-                f"secret `{name}` holds a quote or a newline, which a Compose env file cannot carry",
+                f"secret `{name}` holds a quote or newline, which a Compose env file cannot carry",
                 hint=f"give `{name}` a value without ' and newlines",
             )
         lines.append(f"{variable(name)}='{value}'\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, probe_http
 from greenroom.components.base import (
     Base,
     Fragment,
@@ -56,6 +57,22 @@ class AppComponent(Base[Service]):
 
     def depends_on(self) -> tuple[str, ...]:
         return tuple(self.spec.depends_on)
+
+    def images(self) -> tuple[str, ...]:
+        return ("python",) if self.spec.build else ()
+
+    def probe(self, access: Access) -> Probe | None:
+        port = self._health_port()
+        spec = self.spec
+        if spec.one_shot or not spec.health or port is None or not access.has_port(self.name, port):
+            return None
+        return probe_http(f"http://{access.host}:{access.port(self.name, port)}{spec.health}")
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        port = self.spec.port
+        if port is None or not access.has_port(self.name, port):
+            return None
+        return f"http://{access.host}:{access.port(self.name, port)}"
 
     def readiness(self) -> Readiness:
         if self.spec.one_shot:

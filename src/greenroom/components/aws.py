@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, ProbeFailed, http_get
 from greenroom.components.base import (
     Base,
     Client,
@@ -17,6 +20,10 @@ from greenroom.components.base import (
     node_id,
 )
 from greenroom.model.types import Aws, Environment
+from greenroom.provision import Report
+
+if TYPE_CHECKING:
+    from greenroom.provision.aws import AwsTarget
 
 
 @dataclass(frozen=True)
@@ -137,3 +144,46 @@ class AwsComponent(Base[Aws]):
         if spec.topics:
             env["ORDER_EVENTS_TOPIC"] = spec.topics[0].name
         return Client(env=env)
+
+    def images(self) -> tuple[str, ...]:
+        return (self.emulator.image,)
+
+    def endpoint_url(self, access: Access) -> str:
+        """The emulator's endpoint as the host reaches it (what boto3's `endpoint_url` gets)."""
+        return f"http://{access.host}:{access.port(self.name, self.emulator.port)}"
+
+    def target(self, access: Access) -> AwsTarget:
+        from greenroom.provision.aws import AwsTarget
+
+        return AwsTarget(region=self.spec.region, endpoint_url=self.endpoint_url(access))
+
+    def probe(self, access: Access) -> Probe:
+        def run() -> str:
+            endpoint = self.endpoint_url(access)
+            if self.spec.emulator == "localstack":
+                health = json.loads(http_get(f"{endpoint}/_localstack/health"))
+                states = health.get("services", {})
+                waiting = sorted(
+                    name
+                    for name in self.service_names()
+                    if states.get(name) not in {"available", "running"}
+                )
+                if waiting:
+                    raise ProbeFailed(f"LocalStack services not ready: {', '.join(waiting)}")
+            try:
+                self.target(access).client("s3").list_buckets()
+            except Exception as exc:
+                raise ProbeFailed(f"S3 ListBuckets failed: {type(exc).__name__}") from None
+            return f"{self.spec.emulator} at {endpoint}"
+
+        return run
+
+    def provision(self, access: Access) -> Report:
+        from greenroom.provision.aws import provision_aws
+
+        return provision_aws(self.spec, self.target(access), access.secrets)
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        if not access.has_port(self.name, self.emulator.port):
+            return None
+        return f"{self.endpoint_url(access)} ({self.spec.emulator}, {self.spec.region})"

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
+from greenroom.components.access import Access, Probe
 from greenroom.model.types import Environment, Resources
+from greenroom.provision import Report
 
 Fragment = dict[str, Any]
 """One Compose service, as the mapping that lands under `services.<name>`."""
@@ -168,6 +170,18 @@ class Component(Protocol):
     def diagram(self) -> Diagram:
         """Its nodes and internal edges in the environment diagram (dependencies are added)."""
 
+    def images(self) -> tuple[str, ...]:
+        """Logical names of the infrastructure images it runs (`greenroom.images`)."""
+
+    def probe(self, access: Access) -> Probe | None:
+        """A check of its real protocol through its host port; None when there is none."""
+
+    def provision(self, access: Access) -> Report | None:
+        """Create or converge what the model declares on it; None when it declares nothing."""
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        """How a person reaches it from the host: a URL or a connection string."""
+
 
 S = TypeVar("S")
 
@@ -230,3 +244,15 @@ class Base(Generic[S]):
     def diagram(self) -> Diagram:
         label = f"{self.name}<br/>{self.caption()}"
         return Diagram(nodes=(Node(node_id(self.name), label, self.node_shape(), self.zone),))
+
+    def images(self) -> tuple[str, ...]:
+        return ()
+
+    def probe(self, access: Access) -> Probe | None:
+        return None
+
+    def provision(self, access: Access) -> Report | None:
+        return None
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        return None

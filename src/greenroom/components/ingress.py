@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, probe_http
 from greenroom.components.base import (
     Base,
     Diagram,
@@ -77,6 +78,19 @@ class IngressComponent(Base[Ingress]):
                 ),
             }
         }
+
+    def images(self) -> tuple[str, ...]:
+        return ("nginx",)
+
+    def url(self, access: Access) -> str:
+        return f"http://{access.host}:{access.port(self.name, self.spec.port)}"
+
+    def probe(self, access: Access) -> Probe:
+        # Through the proxy to the first route: a 5xx means the upstream is not there yet.
+        return probe_http(self.url(access) + self.spec.routes[0].path, any_answer=True)
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        return self.url(access) + "/" if access.has_port(self.name, self.spec.port) else None
 
     def caption(self) -> str:
         return f"nginx {self.spec.version or ''} :{self.spec.port}".replace("  ", " ")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
     Client,
@@ -13,6 +16,7 @@ from greenroom.components.base import (
     shell,
 )
 from greenroom.model.types import Environment, Nats
+from greenroom.provision import Report
 
 PORT = 4222
 MONITOR = 8222
@@ -88,3 +92,54 @@ class NatsComponent(Base[Nats]):
         if token is None:
             return Client(env=env)
         return Client(env={**env, "NATS_TOKEN_FILE": secret_path(token)}, secrets=(token,))
+
+    def images(self) -> tuple[str, ...]:
+        return ("nats",)
+
+    def url(self, access: Access) -> str:
+        return f"nats://{access.host}:{access.port(self.name, PORT)}"
+
+    def probe(self, access: Access) -> Probe:
+        def run() -> str:
+            token = self._token()
+            return asyncio.run(_ready(self.url(access), access.secret(token) if token else None))
+
+        return run
+
+    def provision(self, access: Access) -> Report | None:
+        if not self.spec.streams:
+            return None
+        from greenroom.provision.nats import provision_nats
+
+        token = self._token()
+        return provision_nats(self.spec, self.url(access), access.secret(token) if token else None)
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        return self.url(access) if access.has_port(self.name, PORT) else None
+
+
+async def _ready(url: str, token: str | None) -> str:
+    """Connected, and JetStream answers for the account."""
+    import nats
+
+    from greenroom.provision.nats import quiet
+
+    try:
+        nc = await nats.connect(
+            url,
+            token=token,
+            connect_timeout=2,
+            max_reconnect_attempts=0,
+            allow_reconnect=False,
+            error_cb=quiet,
+        )
+    except Exception as exc:
+        raise ProbeFailed(f"connect failed: {type(exc).__name__}") from None
+    try:
+        info = await nc.jetstream(timeout=3).account_info()
+        return f"NATS {nc.connected_server_version}, JetStream {info.streams} stream(s)"
+    except Exception as exc:
+        raise ProbeFailed(f"JetStream not ready: {type(exc).__name__}") from None
+    finally:
+        await nc.close()
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
     Client,
@@ -17,6 +18,7 @@ from greenroom.components.base import (
     secret_path,
 )
 from greenroom.model.types import Environment, Postgres
+from greenroom.provision import Report
 
 PORT = 5432
 DATA = "/var/lib/postgresql/data"
@@ -187,6 +189,51 @@ class PostgresComponent(Base[Postgres]):
         )
         streaming = Edge(node_id(self.name), replica.id, "streaming", dotted=True)
         return Diagram(nodes=(*own.nodes, replica), edges=(streaming,))
+
+    def images(self) -> tuple[str, ...]:
+        return ("postgres",)
+
+    def probe(self, access: Access) -> Probe:
+        spec = self.spec
+
+        def run() -> str:
+            import psycopg
+
+            try:
+                with psycopg.connect(
+                    host=access.host,
+                    port=access.port(self.name, PORT),
+                    user=spec.user,
+                    password=access.secret(spec.password.secret),
+                    dbname=spec.database,
+                    connect_timeout=3,
+                ) as conn:
+                    version = conn.execute("SHOW server_version").fetchone()
+            except psycopg.Error as exc:
+                raise ProbeFailed(f"SELECT failed: {str(exc).strip().splitlines()[0]}") from None
+            return f"PostgreSQL {version[0] if version else '?'}"
+
+        return run
+
+    def provision(self, access: Access) -> Report | None:
+        if not self.spec.extra_databases:
+            return None
+        from greenroom.provision.postgres import provision_postgres
+
+        return provision_postgres(
+            self.spec,
+            host=access.host,
+            port=access.port(self.name, PORT),
+            password=access.secret(self.spec.password.secret),
+        )
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        if not access.has_port(self.name, PORT):
+            return None
+        spec = self.spec
+        password = access.shown(spec.password.secret, show_secrets)
+        port = access.port(self.name, PORT)
+        return f"postgresql://{spec.user}:{password}@{access.host}:{port}/{spec.database}"
 
     def client(self) -> Client:
         return Client(

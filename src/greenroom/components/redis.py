@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from greenroom.components import register
+from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
     Client,
@@ -78,6 +79,39 @@ class RedisComponent(Base[Redis]):
     def secrets(self) -> tuple[str, ...]:
         password = self._password()
         return (password,) if password else ()
+
+    def images(self) -> tuple[str, ...]:
+        return ("redis",)
+
+    def probe(self, access: Access) -> Probe:
+        def run() -> str:
+            import redis
+
+            secret = self._password()
+            client = redis.Redis(
+                host=access.host,
+                port=access.port(self.name, PORT),
+                password=access.secret(secret) if secret else None,
+                socket_timeout=3,
+                socket_connect_timeout=3,
+            )
+            try:
+                client.ping()
+                version = client.info("server").get("redis_version", "?")
+            except redis.RedisError as exc:
+                raise ProbeFailed(f"PING failed: {exc}") from None
+            finally:
+                client.close()
+            return f"Redis {version}"
+
+        return run
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        if not access.has_port(self.name, PORT):
+            return None
+        secret = self._password()
+        auth = f":{access.shown(secret, show_secrets)}@" if secret else ""
+        return f"redis://{auth}{access.host}:{access.port(self.name, PORT)}/0"
 
     def client(self) -> Client:
         password = self._password()

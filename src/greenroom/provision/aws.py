@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
 
 from greenroom.errors import ReplicaError
 from greenroom.model.types import Aws, Queue, SecretRef, parse_duration
+from greenroom.provision import Report
 
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
@@ -41,16 +42,6 @@ class AwsTarget:
         )
 
 
-@dataclass
-class Report:
-    """What a provisioning run created or converged, in the order it happened."""
-
-    done: list[str] = field(default_factory=list)
-
-    def add(self, what: str) -> None:
-        self.done.append(what)
-
-
 def provision_aws(spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]) -> Report:
     """Create or converge every declared AWS resource; safe to run again on an existing target."""
     report = Report()
@@ -67,7 +58,7 @@ def provision_aws(spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]
         raise ReplicaError(
             f"provisioning AWS resources failed after {len(report.done)} step(s): "
             f"{type(exc).__name__}: {exc}",
-            hint="check the emulator's logs (`inv logs <env> --service aws`) or the AWS credentials",
+            hint="check the emulator (`inv logs <env> --service aws`) or the AWS credentials",
         ) from exc
     return report
 

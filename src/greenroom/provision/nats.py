@@ -7,7 +7,7 @@ from typing import Any
 
 from greenroom.errors import ReplicaError
 from greenroom.model.types import Nats, parse_duration
-from greenroom.provision.aws import Report
+from greenroom.provision import Report
 
 
 def provision_nats(spec: Nats, url: str, token: str | None = None) -> Report:
@@ -19,7 +19,7 @@ def provision_nats(spec: Nats, url: str, token: str | None = None) -> Report:
     except Exception as exc:
         raise ReplicaError(
             f"provisioning NATS JetStream failed: {type(exc).__name__}: {exc}",
-            hint="check that the server runs with JetStream (-js) and `inv logs <env> --service nats`",
+            hint="check that the server runs JetStream (-js): `inv logs <env> --service nats`",
         ) from exc
 
 
@@ -36,7 +36,7 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
 
     report = Report()
     nc = await nats.connect(
-        url, token=token, connect_timeout=5, max_reconnect_attempts=1, error_cb=_quiet
+        url, token=token, connect_timeout=5, max_reconnect_attempts=1, error_cb=quiet
     )
     try:
         js = nc.jetstream(timeout=10)
@@ -71,5 +71,5 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
     return report
 
 
-async def _quiet(_: Exception) -> None:
+async def quiet(_: Exception) -> None:
     """nats-py prints every connection error with a traceback unless given a callback."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from greenroom.errors import ReplicaError
 from greenroom.model.types import Postgres
-from greenroom.provision.aws import Report
+from greenroom.provision import Report
 
 
 def provision_postgres(spec: Postgres, *, host: str, port: int, password: str) -> Report:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from greenroom.components import parts
 from greenroom.errors import GreenroomError, ReplicaError
-from greenroom.model.types import Aws, Nats, Postgres
-from greenroom.provision.aws import Report
+from greenroom.provision import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
@@ -19,7 +19,7 @@ from greenroom.runtime.containers import (
     project_containers,
 )
 from greenroom.runtime.ports import check_ports
-from greenroom.runtime.probes import Access, ProbeFailed, aws_endpoint, probes_for
+from greenroom.runtime.probes import Access, ProbeFailed, probes_for
 from greenroom.runtime.progress import Progress, console
 from greenroom.runtime.replica import Replica, infra_images
 
@@ -210,28 +210,11 @@ def _fail(replica: Replica, name: str, why: str, container: ContainerInfo | None
 def provision_all(
     replica: Replica, access: Access, progress: Progress | None = None
 ) -> dict[str, Report]:
-    """Create or converge every resource the model declares on the replica's components."""
-    from greenroom.provision.aws import AwsTarget, provision_aws
-    from greenroom.provision.nats import provision_nats
-    from greenroom.provision.postgres import provision_postgres
-
+    """Create or converge every resource the model declares, asking each component."""
     reports: dict[str, Report] = {}
-    for name, spec in sorted(replica.env.components.items()):
-        if isinstance(spec, Aws):
-            target = AwsTarget(region=spec.region, endpoint_url=aws_endpoint(spec, name, access))
-            report = provision_aws(spec, target, access.secrets)
-        elif isinstance(spec, Nats):
-            token = access.secret(spec.token.secret) if spec.auth and spec.token else None
-            url = f"nats://{access.host}:{access.port(name, 4222)}"
-            report = provision_nats(spec, url, token)
-        elif isinstance(spec, Postgres) and spec.extra_databases:
-            report = provision_postgres(
-                spec,
-                host=access.host,
-                port=access.port(name, 5432),
-                password=access.secret(spec.password.secret),
-            )
-        else:
+    for name, part in parts(replica.env).items():
+        report = part.provision(access)
+        if report is None:
             continue
         reports[name] = report
         if progress:

@@ -39,7 +39,7 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
         problems = bad + [f"{m} (no container)" for m in missing]
         raise ReplicaError(
             f"{env_name} replica is not healthy: {', '.join(problems)}",
-            hint=f"`inv logs {env_name} --service <name>` shows why; `inv up {env_name}` repairs it",
+            hint=f"`inv logs {env_name} --service <name>` says why; `inv up {env_name}` repairs it",
         )
     return True
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from greenroom.model.types import Aws, Environment, Ingress, Nats, Postgres, Redis
+from greenroom.components import parts
+from greenroom.model.types import Environment
 from greenroom.paths import compose_project, project_root, workdir
 from greenroom.runtime.probes import Access
 
@@ -22,17 +23,7 @@ def project_name(env: Environment, root: Path) -> str:
 
 def infra_images(env: Environment) -> list[str]:
     """The logical image names this environment's components and services run."""
-    names: set[str] = set()
-    for spec in env.components.values():
-        if isinstance(spec, Aws):
-            names.add(spec.emulator)
-        elif isinstance(spec, Ingress):
-            names.add("nginx")
-        elif isinstance(spec, Postgres | Redis | Nats):
-            names.add(spec.kind)
-    if any(s.build for s in env.services.values()):
-        names.add("python")
-    return sorted(names)
+    return sorted({image for part in parts(env).values() for image in part.images()})
 
 
 @dataclass

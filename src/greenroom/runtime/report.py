@@ -6,46 +6,20 @@ from datetime import UTC, datetime
 
 from rich.table import Table
 
-from greenroom.model.types import Aws, Ingress, Nats, Postgres, Redis
+from greenroom.components import parts
 from greenroom.render.ports import reach
 from greenroom.runtime.containers import ContainerInfo
-from greenroom.runtime.probes import emulator_port
 from greenroom.runtime.replica import Replica
-
-MASK = "****"
 
 
 def endpoints(replica: Replica, *, show_secrets: bool = False) -> dict[str, str]:
     """Service -> how to reach it from the host (secrets masked unless asked)."""
     access = replica.access()
-    host = access.host
     out: dict[str, str] = {}
-
-    def secret(name: str) -> str:
-        return access.secret(name) if show_secrets else MASK
-
-    for name, spec in sorted(replica.env.components.items()):
-        ports = replica.host_ports.get(name, {})
-        if isinstance(spec, Postgres) and 5432 in ports:
-            out[name] = (
-                f"postgresql://{spec.user}:{secret(spec.password.secret)}@{host}:{ports[5432]}"
-                f"/{spec.database}"
-            )
-        elif isinstance(spec, Redis) and 6379 in ports:
-            auth = f":{secret(spec.password.secret)}@" if spec.auth and spec.password else ""
-            out[name] = f"redis://{auth}{host}:{ports[6379]}/0"
-        elif isinstance(spec, Nats) and 4222 in ports:
-            out[name] = f"nats://{host}:{ports[4222]}"
-        elif isinstance(spec, Aws) and emulator_port(spec) in ports:
-            out[name] = (
-                f"http://{host}:{ports[emulator_port(spec)]} ({spec.emulator}, {spec.region})"
-            )
-        elif isinstance(spec, Ingress) and spec.port in ports:
-            out[name] = f"http://{host}:{ports[spec.port]}/"
-    for name, service in sorted(replica.env.services.items()):
-        ports = replica.host_ports.get(name, {})
-        if service.port and service.port in ports:
-            out[name] = f"http://{host}:{ports[service.port]}"
+    for name, part in parts(replica.env).items():
+        url = part.endpoint(access, show_secrets=show_secrets)
+        if url:
+            out[name] = url
     return out
 
 

