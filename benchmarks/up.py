@@ -49,18 +49,7 @@ def main(argv: list[str]) -> int:
     _run([*cli, "down", args.env, "--volumes", "--yes"])
     _run([*cli, "up", args.env])  # builds what is missing; renders the file raw Compose runs
     prepare(replica)
-    compose = [
-        "docker",
-        "compose",
-        "-p",
-        replica.project,
-        "-f",
-        str(replica.compose_file),
-        "--project-directory",
-        str(replica.dir),
-        "--env-file",
-        str(replica.env_file),
-    ]
+    compose = replica.compose_argv()
     infra = sorted(replica.env.components)
 
     def raw_cold() -> None:

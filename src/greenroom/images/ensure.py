@@ -12,7 +12,7 @@ from greenroom.errors import ConfigError, GreenroomError
 from greenroom.images import engine, local, registry
 from greenroom.images.catalog import CATALOG, ImageSpec, select
 from greenroom.images.keys import SOURCE_LABEL
-from greenroom.images.progress import Progress
+from greenroom.progress import Progress
 
 SOURCES = ("auto", "registry", "local")
 SOURCE_ENV = "GREENROOM_IMAGE_SOURCE"

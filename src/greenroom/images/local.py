@@ -21,7 +21,6 @@ from greenroom.images.assemble import load_image, write_layer
 from greenroom.images.catalog import CATALOG, DEBIAN_SUITE, NAMESPACE, ImageSpec
 from greenroom.images.dockerfile import apply, parse
 from greenroom.images.keys import KEY_LABEL, SOURCE_LABEL, content_key, tree_digest
-from greenroom.images.progress import Progress
 from greenroom.images.rootfs import (
     BASE_PACKAGES,
     EXCLUDED,
@@ -38,6 +37,7 @@ from greenroom.images.rootfs import (
 )
 from greenroom.images.wheels import ensure_wheelhouse, wheelhouse_key
 from greenroom.paths import cache_dir
+from greenroom.progress import Progress
 
 MIN_FREE_BYTES = 4 * 1024**3
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

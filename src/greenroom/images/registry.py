@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from greenroom.images import engine
 from greenroom.images.catalog import CATALOG, ImageSpec
-from greenroom.images.progress import Progress
+from greenroom.progress import Progress
 
 PROBE_IMAGE = CATALOG["registry"].upstream
 

@@ -34,34 +34,6 @@ class ContainerInfo:
         return self.status == "running" and self.health in (None, "healthy")
 
 
-def engine_version() -> str:
-    """The engine's version, or an EngineError naming the fix."""
-    try:
-        out = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise EngineError(
-            "the docker CLI is not installed", hint="install Docker Engine, then `inv doctor`"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise EngineError(
-            "the Docker engine did not answer within 20 s",
-            hint="check `systemctl status docker` (or Docker Desktop), then `inv doctor`",
-        ) from None
-    if out.returncode != 0:
-        raise EngineError(
-            "the Docker engine is not reachable",
-            details=out.stderr.strip().splitlines()[-1] if out.stderr.strip() else None,
-            hint="start it (`sudo systemctl start docker`), or fix DOCKER_HOST; then `inv doctor`",
-        )
-    return out.stdout.strip()
-
-
 def project_containers(project: str) -> list[ContainerInfo]:
     """Every container (running or not) of a Compose project, in one engine call."""
     import docker

@@ -10,17 +10,17 @@ from typing import Any
 
 from greenroom.components import parts
 from greenroom.errors import GreenroomError, ReplicaError
+from greenroom.images.engine import server_version as engine_version
+from greenroom.progress import Progress, console
 from greenroom.provision import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
     container_logs,
-    engine_version,
     project_containers,
 )
 from greenroom.runtime.ports import check_ports
 from greenroom.runtime.probes import Access, ProbeFailed, probes_for
-from greenroom.runtime.progress import Progress, console
 from greenroom.runtime.replica import Replica, infra_images
 
 DEFAULT_TIMEOUT = 240.0
@@ -100,15 +100,16 @@ def _converge(replica: Replica, timeout: float) -> None:
     docker = replica.docker()
     infra = sorted(env.components)
     access = replica.access()
-    with Progress(f"{replica.project}: bringing up {env.name}") as progress:
+    title = f"{replica.project}: bringing up {env.name}"
+    with Progress([*infra, *sorted(env.services)], title=title, column="service") as progress:
         for name in infra:
-            progress.update(name, "starting")
+            progress.phase(name, "starting")
         _compose_up(replica, docker, services=infra)
         _wait(replica, access, progress, infra, timeout)
         provision_all(replica, access, progress)
         apps = sorted(env.services)
         for name in apps:
-            progress.update(name, "starting")
+            progress.phase(name, "starting")
         _compose_up(replica, docker, services=None)
         _wait(replica, access, progress, apps, timeout)
 
@@ -163,7 +164,7 @@ def _wait(
                 if container and container.status == "exited":
                     if container.exit_code != 0:
                         _fail(replica, name, f"exited with code {container.exit_code}", container)
-                    progress.update(name, "done", "completed")
+                    progress.done(name, "completed")
                     pending.discard(name)
                 continue
             if container and container.status in {"exited", "dead"}:
@@ -181,9 +182,9 @@ def _wait(
                     raise ProbeFailed(f"{detail}; engine healthcheck: {health}")
             except ProbeFailed as exc:
                 last[name] = str(exc)
-                progress.update(name, "waiting", str(exc)[:80])
+                progress.phase(name, f"waiting: {str(exc)[:80]}")
                 continue
-            progress.update(name, "ready", detail)
+            progress.done(name, f"ready: {detail}")
             pending.discard(name)
         if pending and time.monotonic() > deadline:
             name = sorted(pending)[0]
@@ -218,7 +219,7 @@ def provision_all(
             continue
         reports[name] = report
         if progress:
-            progress.update(name, "provisioned", f"{len(report.done)} resource(s)")
+            progress.done(name, f"provisioned: {len(report.done)} resource(s)")
     return reports
 
 

@@ -6,9 +6,10 @@ import subprocess
 from collections.abc import Sequence
 
 from greenroom.errors import ReplicaError
+from greenroom.images.engine import server_version as engine_version
 from greenroom.model.types import Postgres
-from greenroom.runtime.containers import engine_version, project_containers
-from greenroom.runtime.progress import console
+from greenroom.progress import console
+from greenroom.runtime.containers import project_containers
 from greenroom.runtime.replica import Replica
 
 
@@ -50,19 +51,7 @@ def _compose_argv(replica: Replica, *args: str) -> list[str]:
             f"the {replica.env.name} replica has not been rendered yet",
             hint=f"run `inv up {replica.env.name}`",
         )
-    env_file = ["--env-file", str(replica.env_file)] if replica.env_file.exists() else []
-    return [
-        "docker",
-        "compose",
-        "-p",
-        replica.project,
-        "-f",
-        str(replica.compose_file),
-        "--project-directory",
-        str(replica.dir),
-        *env_file,
-        *args,
-    ]
+    return replica.compose_argv(*args)
 
 
 def _run_attached(argv: list[str]) -> int:

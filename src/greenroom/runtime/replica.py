@@ -110,6 +110,14 @@ class Replica:
             compose_project_directory=self.dir,
         )
 
+    def compose_argv(self, *args: str) -> list[str]:
+        """`docker compose ARGS` for this replica, as an argv list (its file, project, secrets)."""
+        env_file = ["--env-file", str(self.env_file)] if self.env_file.exists() else []
+        return [
+            "docker", "compose", "-p", self.project, "-f", str(self.compose_file),
+            "--project-directory", str(self.dir), *env_file, *args,
+        ]  # fmt: skip
+
     def load_state(self) -> dict[str, Any]:
         try:
             data: dict[str, Any] = json.loads(self.state_file.read_text())

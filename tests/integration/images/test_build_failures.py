@@ -14,8 +14,8 @@ from greenroom.errors import ImageError
 from greenroom.images import engine
 from greenroom.images.catalog import ImageSpec
 from greenroom.images.local import build_local
-from greenroom.images.progress import Progress
 from greenroom.paths import cache_dir
+from greenroom.progress import Progress
 
 
 def _mounts_under(path: Path) -> list[str]:

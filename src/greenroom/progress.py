@@ -1,4 +1,5 @@
-"""Live progress for long builds: rich lines on a terminal, plain lines under CI or a pipe."""
+"""Live progress for long work (image builds, a replica coming up): a table on a terminal, plain
+lines under CI or a pipe, each change printed once."""
 
 from __future__ import annotations
 
@@ -28,22 +29,35 @@ class _Row:
         return (self.finished or time.monotonic()) - self.started
 
 
+console = Console(stderr=True, highlight=False)
+"""Where greenroom talks to a person: stderr, so stdout stays for what a command outputs."""
+
+
 class Progress:
-    """Each image's phase and elapsed time; ``live=None`` picks rich only on a real terminal."""
+    """Each item's phase and elapsed time; ``live=None`` picks rich only on a real terminal."""
 
     def __init__(
-        self, names: Iterable[str], *, live: bool | None = None, quiet: bool = False
+        self,
+        names: Iterable[str],
+        *,
+        live: bool | None = None,
+        quiet: bool = False,
+        title: str = "",
+        column: str = "image",
     ) -> None:
         self.rows = {name: _Row() for name in names}
         self.quiet = quiet
+        self.title = title
+        self.column = column
         if live is None:
             live = sys.stdout.isatty() and not os.environ.get("CI") and not quiet
         self._live = Live(self, refresh_per_second=4, transient=False) if live else None
-        self._console = Console(highlight=False)
 
     def __enter__(self) -> Progress:
         if self._live:
             self._live.__enter__()
+        elif self.title:
+            print(self.title, flush=True)
         return self
 
     def __exit__(
@@ -60,8 +74,10 @@ class Progress:
         row = self.rows.setdefault(name, _Row())
         if row.started is None:
             row.started = time.monotonic()
+        changed = row.phase != text
         row.phase, row.style = text, "cyan"
-        self._plain(name, text)
+        if changed:
+            self._plain(name, text)
 
     def done(self, name: str, text: str = "done") -> None:
         """``name`` finished (built, pulled, or already up to date)."""
@@ -84,8 +100,15 @@ class Progress:
             print(f"[{name}] {text} ({elapsed:.1f}s)", flush=True)
 
     def __rich__(self) -> Table:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        table.add_column("image")
+        table = Table(
+            title=self.title or None,
+            title_justify="left",
+            show_header=True,
+            header_style="bold",
+            box=None,
+            pad_edge=False,
+        )
+        table.add_column(self.column)
         table.add_column("phase")
         table.add_column("elapsed", justify="right")
         for name, row in self.rows.items():
