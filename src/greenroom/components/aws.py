@@ -41,15 +41,16 @@ EMULATORS: dict[str, Emulator] = {
         port=4566,
         health=["CMD", "curl", "-fsS", "http://127.0.0.1:4566/_localstack/health"],
     ),
+    # moto listens where LocalStack does (MOTO_PORT), so switching emulators moves no host port.
     "moto": Emulator(
         image="moto",
-        port=5000,
+        port=4566,
         health=[
             "CMD",
             "python3",
             "-c",
             "import urllib.request; "
-            "urllib.request.urlopen('http://127.0.0.1:5000/moto-api/', timeout=4)",
+            "urllib.request.urlopen('http://127.0.0.1:4566/moto-api/', timeout=4)",
         ],
     ),
 }

@@ -120,26 +120,16 @@ class NatsComponent(Base[Nats]):
 
 async def _ready(url: str, token: str | None) -> str:
     """Connected, and JetStream answers for the account."""
-    import nats
-
-    from greenroom.provision.nats import quiet
+    from greenroom.provision.nats import connect
 
     try:
-        nc = await nats.connect(
-            url,
-            token=token,
-            connect_timeout=2,
-            max_reconnect_attempts=0,
-            allow_reconnect=False,
-            error_cb=quiet,
-        )
+        async with connect(url, token, timeout=2) as nc:
+            try:
+                info = await nc.jetstream(timeout=3).account_info()
+            except Exception as exc:
+                raise ProbeFailed(f"JetStream not ready: {type(exc).__name__}") from None
+            return f"NATS {nc.connected_server_version}, JetStream {info.streams} stream(s)"
+    except ProbeFailed:
+        raise
     except Exception as exc:
         raise ProbeFailed(f"connect failed: {type(exc).__name__}") from None
-    try:
-        info = await nc.jetstream(timeout=3).account_info()
-        return f"NATS {nc.connected_server_version}, JetStream {info.streams} stream(s)"
-    except Exception as exc:
-        raise ProbeFailed(f"JetStream not ready: {type(exc).__name__}") from None
-    finally:
-        await nc.close()
-

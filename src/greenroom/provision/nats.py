@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from greenroom.errors import ReplicaError
@@ -24,7 +26,6 @@ def provision_nats(spec: Nats, url: str, token: str | None = None) -> Report:
 
 
 async def _provision(spec: Nats, url: str, token: str | None) -> Report:
-    import nats
     from nats.js.api import (
         AckPolicy,
         ConsumerConfig,
@@ -35,10 +36,7 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
     from nats.js.errors import NotFoundError
 
     report = Report()
-    nc = await nats.connect(
-        url, token=token, connect_timeout=5, max_reconnect_attempts=1, error_cb=quiet
-    )
-    try:
+    async with connect(url, token, timeout=5) as nc:
         js = nc.jetstream(timeout=10)
         for stream in spec.streams:
             config = StreamConfig(
@@ -66,10 +64,34 @@ async def _provision(spec: Nats, url: str, token: str | None) -> Report:
                 )
                 await js.add_consumer(stream.name, consumer_config)
                 report.add(f"jetstream consumer {stream.name}/{consumer.name}")
-    finally:
-        await nc.close()
     return report
 
 
-async def quiet(_: Exception) -> None:
-    """nats-py prints every connection error with a traceback unless given a callback."""
+@asynccontextmanager
+async def connect(url: str, token: str | None, *, timeout: float = 3) -> AsyncIterator[Any]:
+    """A NATS connection that gives up on a dead server and always closes its socket.
+
+    nats-py retries a dead server forever at ``max_reconnect_attempts=0``, prints each failure
+    with a traceback unless given an error callback, and leaks the socket of a failed connect
+    unless the client is closed: all three are handled here.
+    """
+    from nats.aio.client import Client
+
+    nc = Client()
+    try:
+        await nc.connect(
+            url,
+            token=token,
+            connect_timeout=max(1, int(timeout)),
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0,
+            error_cb=_quiet,
+        )
+        yield nc
+    finally:
+        await nc.close()
+
+
+async def _quiet(_: Exception) -> None:
+    """The caller reports a failed connection; nats-py would print a traceback besides."""

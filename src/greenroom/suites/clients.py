@@ -49,34 +49,14 @@ def aws_client(aws: AwsTargetSpec, service: str) -> Any:
     return AwsTarget(region=aws.region, endpoint_url=aws.endpoint_url).client(service)
 
 
-async def _quiet(exc: Exception) -> None:
-    """The caller reports a failed connection; nats-py would print a traceback besides."""
-
-
 def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str | None = "") -> T:
-    """Connect (with the target's token, another, or none when ``token`` is None), run, close.
-
-    ``max_reconnect_attempts`` must stay positive: nats-py retries a dead server forever at 0.
-    The client is closed even when connecting fails, or its socket outlives the event loop.
-    """
+    """Connect (with the target's token, another, or none when ``token`` is None), run, close."""
 
     async def run() -> T:
-        from nats.aio.client import Client
+        from greenroom.provision.nats import connect
 
         chosen = (nt.token.get_secret_value() if nt.token else None) if token == "" else token
-        nc = Client()
-        try:
-            await nc.connect(
-                nt.url,
-                error_cb=_quiet,
-                token=chosen,
-                connect_timeout=int(TIMEOUT),
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0,
-            )
+        async with connect(nt.url, chosen, timeout=TIMEOUT) as nc:
             return await use(nc)
-        finally:
-            await nc.close()
 
     return asyncio.run(run())

@@ -25,14 +25,14 @@ def test_images_come_from_the_context_or_greenroom_tags():
     assert RenderContext(project="p", images={"moto": "x/moto:9"}).image("moto") == "x/moto:9"
 
 
-def test_moto_answers_on_5000_with_a_python_healthcheck():
+def test_moto_answers_where_localstack_does_with_a_python_healthcheck():
     part = bind("aws", Aws(emulator="moto"))
-    assert part.container_ports() == {"aws": (5000,)}
+    assert part.container_ports() == {"aws": (4566,)}
     fragment = part.services(ENV, CTX)["aws"]
     assert fragment["image"] == "greenroom/moto:5"
     assert fragment["healthcheck"]["test"][:3] == ["CMD", "python3", "-c"]
-    assert "http://127.0.0.1:5000/moto-api/" in fragment["healthcheck"]["test"][3]
-    assert part.client().env["AWS_ENDPOINT_URL"] == "http://aws:5000"
+    assert "http://127.0.0.1:4566/moto-api/" in fragment["healthcheck"]["test"][3]
+    assert part.client().env["AWS_ENDPOINT_URL"] == "http://aws:4566"
 
 
 def test_localstack_loads_only_the_services_the_model_uses():
