@@ -1,4 +1,4 @@
-"""greenroom's tasks: `inv --list` shows them (`inv up dev`, `inv test smoke`, `inv images`, ...)."""
+"""greenroom's tasks: `inv --list` shows them (`inv up dev`, `inv test smoke dev`, ...)."""
 
 from greenroom.tasks import ns
 

@@ -1,4 +1,4 @@
-"""Replicas shared by integration tests: one dev replica per session, removed with its volumes at the end."""
+"""Replicas shared by integration tests: one dev replica per session, removed at the end."""
 
 from __future__ import annotations
 
