@@ -36,17 +36,12 @@ class ContainerInfo:
 
 def project_containers(project: str) -> list[ContainerInfo]:
     """Every container (running or not) of a Compose project, in one engine call."""
-    import docker
     from docker.errors import DockerException
 
+    from greenroom.images.engine import api
+
     try:
-        client = docker.from_env(timeout=30)
-        try:
-            listed = client.api.containers(
-                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}
-            )
-        finally:
-            client.close()
+        listed = api().containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
     except DockerException as exc:
         raise EngineError(
             "could not list containers", details=str(exc)[-500:], hint="run `inv doctor`"
