@@ -193,24 +193,25 @@ def psql(c: Context, env: str, set: list[str] | None = None) -> None:
 @task(
     help={
         **_SET,
+        "env": "the environment to test (default: dev)",
         "junit": "where to write the JUnit XML (default: .greenroom/reports/)",
         "target": "replica (default: the local replica) or environ (GREENROOM_* variables)",
         "deadline": "seconds one order may take through every hop (default 30)",
     },
     iterable=["set"],
-    positional=["suite", "env"],
+    positional=["suite"],
 )
 @reported
 def test(
     c: Context,
     suite: str,
-    env: str,
+    env: str = "dev",
     junit: str = "",
     target: str = "replica",
     deadline: int = 0,
     set: list[str] | None = None,
 ) -> None:
-    """Run SUITE against ENV (`inv test smoke dev`); record the verdict for the app image digest."""
+    """Run SUITE (`inv test smoke`, `--env stage`); record the verdict for the app image digest."""
     from greenroom.suites import run_suite
 
     run_suite(

@@ -66,7 +66,7 @@ def test_the_cli_runs_smoke_and_writes_junit(
     junit = tmp_path / "cli.xml"
     env = dict(os.environ, GREENROOM_LEDGER=str(ledger))
     out = subprocess.run(
-        [sys.executable, "-m", "greenroom", "test", "smoke", "dev", "--junit", str(junit)],
+        [sys.executable, "-m", "greenroom", "test", "smoke", "--env", "dev", "--junit", str(junit)],
         capture_output=True,
         text=True,
         env=env,

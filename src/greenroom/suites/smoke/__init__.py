@@ -1,8 +1,9 @@
 """The smoke suite: every component reachable (and refused without credentials where auth is on),
 and one order followed through every hop within a deadline, naming the hop that breaks.
 
-Run it with ``inv test smoke [ENV]``. Against a local replica (``--target replica``, the default)
-endpoints and secrets come from the replica. Against a deployed environment
+Run it with ``inv test smoke [--env ENV]`` (default dev). Against a local replica
+(``--target replica``, the default) endpoints and secrets come from the replica. Against a deployed
+environment
 (``--target environ``) they come from these variables; resource names (stream, bucket, topic,
 queues) and whether auth is on come from ``envs/ENV.yaml``:
 
