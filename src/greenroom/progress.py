@@ -32,6 +32,9 @@ class _Row:
 console = Console(stderr=True, highlight=False)
 """Where greenroom talks to a person: stderr, so stdout stays for what a command outputs."""
 
+output = Console(highlight=False)
+"""What a command outputs (a status table, the endpoints): stdout, for pipes and scripts."""
+
 
 class Progress:
     """Each item's phase and elapsed time; ``live=None`` picks rich only on a real terminal."""

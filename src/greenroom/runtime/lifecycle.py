@@ -11,7 +11,7 @@ from typing import Any
 from greenroom.components import parts
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
-from greenroom.progress import Progress, console
+from greenroom.progress import Progress, console, output
 from greenroom.provision import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
@@ -298,4 +298,4 @@ def _compose_down(replica: Replica, *, volumes: bool) -> None:
 def _print_endpoints(replica: Replica, show_secrets: bool) -> None:
     from greenroom.runtime.report import endpoints_table
 
-    console.print(endpoints_table(replica, show_secrets=show_secrets))
+    output.print(endpoints_table(replica, show_secrets=show_secrets))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from greenroom.errors import ReplicaError
 from greenroom.images.engine import server_version as engine_version
 from greenroom.model.types import Postgres
-from greenroom.progress import console
+from greenroom.progress import output
 from greenroom.runtime.containers import project_containers
 from greenroom.runtime.replica import Replica
 
@@ -25,7 +25,7 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
             f"the {env_name} replica ({replica.project}) is not running",
             hint=f"start it with `inv up {env_name}`",
         )
-    console.print(status_table(replica, containers))
+    output.print(status_table(replica, containers))
     one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
     bad = [
         c.name
