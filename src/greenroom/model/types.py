@@ -101,7 +101,8 @@ class Exposure(Spec):
     services: list[Name] = Field(default_factory=list)
     """With ``publish: listed``: the services (or components) whose ports reach the host."""
     port_base: int = Field(default=15000, ge=1024, le=60000)
-    """Host ports are allocated deterministically from here, per environment."""
+    """Host ports are allocated deterministically from here, per environment. Keep the range below
+    32768, where Linux starts handing out ephemeral ports to outgoing connections."""
 
 
 # --- components -----------------------------------------------------------------------------------

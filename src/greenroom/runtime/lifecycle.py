@@ -150,36 +150,45 @@ def _first_failed(replica: Replica) -> ContainerInfo | None:
 def _wait(
     replica: Replica, access: Access, progress: Progress, names: list[str], timeout: float
 ) -> None:
-    """Poll each service's real protocol until it answers; fail fast if its container dies."""
+    """Poll each service's real protocol until it answers; fail fast if a container dies.
+
+    Every container of a service (all its replicas) must pass the engine's healthcheck too.
+    """
     probes = probes_for(replica.env, access)
+    parts_ = parts(replica.env)
     one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
     pending = set(names)
     last: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while pending:
-        containers = {c.service: c for c in project_containers(replica.project)}
+        by_service: dict[str, list[ContainerInfo]] = {}
+        for c in project_containers(replica.project):
+            by_service.setdefault(c.service, []).append(c)
         for name in sorted(pending):
-            container = containers.get(name)
+            running = by_service.get(name, [])
             if name in one_shots:
-                if container and container.status == "exited":
-                    if container.exit_code != 0:
-                        _fail(replica, name, f"exited with code {container.exit_code}", container)
+                if running and all(c.status == "exited" for c in running):
+                    failed = next((c for c in running if c.exit_code != 0), None)
+                    if failed:
+                        _fail(replica, name, f"exited with code {failed.exit_code}", failed)
                     progress.done(name, "completed")
                     pending.discard(name)
                 continue
-            if container and container.status in {"exited", "dead"}:
-                _fail(
-                    replica,
-                    name,
-                    f"container {container.status} ({container.exit_code})",
-                    container,
-                )
+            dead = next((c for c in running if c.status in {"exited", "dead"}), None)
+            if dead:
+                _fail(replica, name, f"container {dead.status} ({dead.exit_code})", dead)
+            wanted = parts_[name].replicas() if name in parts_ else 1
+            if wanted == 0:
+                progress.done(name, "scaled to 0")
+                pending.discard(name)
+                continue
             probe = probes.get(name)
             try:
                 detail = probe() if probe is not None else "healthy"
-                if not (container and container.ok):
-                    health = container.health if container else "no container"
-                    raise ProbeFailed(f"{detail}; engine healthcheck: {health}")
+                healthy = [c for c in running if c.ok]
+                if len(healthy) < wanted:
+                    states = ", ".join(c.health or c.status for c in running) or "no container"
+                    raise ProbeFailed(f"{detail}; engine healthcheck: {states}")
             except ProbeFailed as exc:
                 last[name] = str(exc)
                 progress.phase(name, f"waiting: {str(exc)[:80]}")
@@ -188,11 +197,12 @@ def _wait(
             pending.discard(name)
         if pending and time.monotonic() > deadline:
             name = sorted(pending)[0]
+            stuck = by_service.get(name, [])
             _fail(
                 replica,
                 name,
                 f"not ready after {timeout:.0f}s: {last.get(name, 'no answer')}",
-                containers.get(name),
+                stuck[0] if stuck else None,
             )
         if pending:
             time.sleep(0.5)

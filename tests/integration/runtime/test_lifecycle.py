@@ -187,7 +187,7 @@ def test_interrupted_up_converges_and_runs_beside_dev(
 
 
 def test_down_leaves_no_container_or_network(dev_replica: Replica) -> None:
-    overrides = ["components.aws.emulator=moto", "exposure.port_base=47000"]
+    overrides = ["components.aws.emulator=moto", "exposure.port_base=19000"]
     replica = up("stage", overrides=overrides)
     down("stage", overrides=overrides)
     assert project_containers(replica.project) == []

@@ -65,7 +65,7 @@ def test_components_match_the_platform() -> None:
 def test_environments_differ_where_the_brief_says() -> None:
     dev, stage, prod = (load(n) for n in ENVS)
     assert (dev.exposure.publish, dev.exposure.port_base) == ("all", 15000)
-    for env, base in ((stage, 25000), (prod, 35000)):
+    for env, base in ((stage, 25000), (prod, 30000)):
         assert env.exposure.publish == "listed" and env.exposure.services == ["ingress"]
         assert env.exposure.port_base == base
         ingress = env.components["ingress"]
