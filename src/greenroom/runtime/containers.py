@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import EngineError
+from greenroom.model.types import Environment
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -82,6 +84,35 @@ def _info(summary: dict[str, Any]) -> ContainerInfo:
     )
 
 
+def bound_ports(containers: Iterable[ContainerInfo]) -> list[int]:
+    """Host ports the containers are configured to publish, running or not yet started.
+
+    An interrupted `up` can leave containers created whose ports the engine already holds while
+    the container list shows none; the configuration says which ports are theirs.
+    """
+    from docker.errors import DockerException, NotFound
+
+    from greenroom.images.engine import api
+
+    ports: list[int] = []
+    for container in containers:
+        try:
+            config = api().inspect_container(container.id)
+        except NotFound:
+            continue
+        except DockerException as exc:
+            raise EngineError(
+                "could not inspect a container", details=str(exc)[-500:], hint="run `inv doctor`"
+            ) from exc
+        bindings = (config.get("HostConfig") or {}).get("PortBindings") or {}
+        for binding in bindings.values():
+            for host in (b.get("HostPort") or "" for b in binding or []):
+                low, _, high = host.partition("-")  # a replicated service publishes a range
+                if low.isdigit():
+                    ports += range(int(low), int(high or low) + 1)
+    return ports
+
+
 def container_logs(container_id: str, lines: int = 30) -> str:
     """The last ``lines`` lines of a container's log (stdout and stderr)."""
     out = subprocess.run(
@@ -92,3 +123,41 @@ def container_logs(container_id: str, lines: int = 30) -> str:
         check=False,
     )
     return (out.stdout + out.stderr).rstrip()
+
+
+def by_service(containers: Iterable[ContainerInfo]) -> dict[str, list[ContainerInfo]]:
+    """Containers grouped by their Compose service (a replicated service has several)."""
+    grouped: dict[str, list[ContainerInfo]] = {}
+    for container in containers:
+        grouped.setdefault(container.service, []).append(container)
+    return grouped
+
+
+def problems(env: Environment, containers: Iterable[ContainerInfo]) -> list[str]:
+    """What keeps a replica from being healthy, one entry per problem; empty when it is.
+
+    Every component runs healthy; every service runs exactly its replicas, healthy; a one-shot
+    has run (or runs) without failing.
+    """
+    grouped = by_service(containers)
+    found: list[str] = []
+    for name in sorted(env.components):
+        running = grouped.get(name, [])
+        if not running:
+            found.append(f"{name} (no container)")
+        found += [c.name for c in running if not c.ok]
+    for name, service in sorted(env.services.items()):
+        running = grouped.get(name, [])
+        if service.one_shot:
+            if not running:
+                found.append(f"{name} (no container)")
+            found += [c.name for c in running if c.exit_code != 0]
+            continue
+        unhealthy = [c.name for c in running if not c.ok]
+        healthy = len(running) - len(unhealthy)
+        found += unhealthy
+        if not running and service.replicas > 0:
+            found.append(f"{name} (no container)")
+        elif healthy != service.replicas and not unhealthy:
+            found.append(f"{name} ({healthy}/{service.replicas} healthy)")
+    return found

@@ -16,7 +16,10 @@ from greenroom.provision import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
+    bound_ports,
+    by_service,
     container_logs,
+    problems,
     project_containers,
 )
 from greenroom.runtime.ports import check_ports
@@ -39,16 +42,21 @@ def up(
     engine_version()
     files = prepare(replica)
     wanted = spec_hash(files)
-    if replica.load_state().get("spec_hash") == wanted and _all_ok(replica):
+    state = replica.load_state()
+    existing = project_containers(replica.project)
+    if state.get("spec_hash") == wanted and not problems(replica.env, existing):
         write_project(replica.dir, files)
         console.print(f"{replica.project}: up to date, nothing to do")
         _print_endpoints(replica, show_secrets)
         return replica
-    own_ports = [p for c in project_containers(replica.project) for p in c.ports.values()]
-    check_ports(replica.host_ports, own=own_ports, env_name=replica.env.name)
+    check_ports(replica.host_ports, own=bound_ports(existing), env_name=replica.env.name)
     replica.forget_state()
     write_project(replica.dir, files)
     try:
+        if existing and not state:
+            # What an interrupted `up` left behind (port proxies may be half set up): removed,
+            # volumes kept, rather than trusted.
+            _compose_down(replica, volumes=False)
         _converge(replica, timeout)
     except BaseException as exc:
         if not keep_on_failure:
@@ -161,11 +169,9 @@ def _wait(
     last: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while pending:
-        by_service: dict[str, list[ContainerInfo]] = {}
-        for c in project_containers(replica.project):
-            by_service.setdefault(c.service, []).append(c)
+        grouped = by_service(project_containers(replica.project))
         for name in sorted(pending):
-            running = by_service.get(name, [])
+            running = grouped.get(name, [])
             if name in one_shots:
                 if running and all(c.status == "exited" for c in running):
                     failed = next((c for c in running if c.exit_code != 0), None)
@@ -197,7 +203,7 @@ def _wait(
             pending.discard(name)
         if pending and time.monotonic() > deadline:
             name = sorted(pending)[0]
-            stuck = by_service.get(name, [])
+            stuck = grouped.get(name, [])
             _fail(
                 replica,
                 name,
@@ -231,25 +237,6 @@ def provision_all(
         if progress:
             progress.done(name, f"provisioned: {len(report.done)} resource(s)")
     return reports
-
-
-def _all_ok(replica: Replica) -> bool:
-    """The no-op check: every long-running service has its containers running and healthy."""
-    containers = project_containers(replica.project)
-    by_service: dict[str, list[ContainerInfo]] = {}
-    for c in containers:
-        by_service.setdefault(c.service, []).append(c)
-    for name, service in replica.env.services.items():
-        running = by_service.get(name, [])
-        if service.one_shot:
-            if not running or any(c.exit_code != 0 for c in running):
-                return False
-        elif len([c for c in running if c.ok]) != service.replicas:
-            return False
-    for name in replica.env.components:
-        if not by_service.get(name) or not all(c.ok for c in by_service[name]):
-            return False
-    return True
 
 
 def down(

@@ -9,7 +9,7 @@ from greenroom.errors import ReplicaError
 from greenroom.images.engine import server_version as engine_version
 from greenroom.model.types import Postgres
 from greenroom.progress import output
-from greenroom.runtime.containers import project_containers
+from greenroom.runtime.containers import problems, project_containers
 from greenroom.runtime.replica import Replica
 
 
@@ -26,20 +26,10 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
             hint=f"start it with `inv up {env_name}`",
         )
     output.print(status_table(replica, containers))
-    one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
-    bad = [
-        c.name
-        for c in containers
-        if not (c.ok or (c.service in one_shots and c.status == "exited" and c.exit_code == 0))
-    ]
-    expected = set(replica.env.components) | {
-        n for n, s in replica.env.services.items() if s.replicas > 0
-    }
-    missing = sorted(expected - {c.service for c in containers})
-    if bad or missing:
-        problems = bad + [f"{m} (no container)" for m in missing]
+    found = problems(replica.env, containers)
+    if found:
         raise ReplicaError(
-            f"{env_name} replica is not healthy: {', '.join(problems)}",
+            f"{env_name} replica is not healthy: {', '.join(found)}",
             hint=f"`inv logs {env_name} --service <name>` says why; `inv up {env_name}` repairs it",
         )
     return True
