@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment, SecretSource
+from greenroom.model.environment import Environment
+from greenroom.model.types import SecretSource
 
 _GENERATED = ".generated"
 

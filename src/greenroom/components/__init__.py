@@ -1,13 +1,15 @@
 """The things that vary (Postgres, Redis, NATS, the AWS emulator, nginx, the app), found by kind.
 
-Each kind is one module holding one class; the layers above stay generic and ask the component.
-Adding a kind is one new module registered with ``@register("kind")``.
+A kind is one module (or a small package) holding its spec model and one component class; the
+model, renderer, runtime, suites and pytest plugin ask the registry and never branch on a kind.
+Adding a kind is one new module registered with ``@register("kind")``; kinds outside greenroom
+plug in through the ``greenroom.components`` entry-point group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 from greenroom.components.base import (
     Base,
@@ -18,7 +20,9 @@ from greenroom.components.base import (
     RenderContext,
 )
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
 
 __all__ = [
     "Base",
@@ -32,9 +36,14 @@ __all__ = [
     "kinds",
     "parts",
     "register",
+    "spec_union",
 ]
 
+BUILTIN = ("app", "aws", "ingress", "nats", "postgres", "redis")
+"""The modules under greenroom.components that hold a kind."""
+
 _REGISTRY: dict[str, type[Base[Any]]] = {}
+_loaded = False
 
 C = TypeVar("C", bound=type[Base[Any]])
 
@@ -53,14 +62,24 @@ def register(kind: str) -> Callable[[C], C]:
 
 
 def _load() -> None:
-    """Import the built-in component modules so their decorators run."""
-    from greenroom.components import app, aws, ingress, nats, postgres, redis  # noqa: F401
+    """Import the built-in kinds and the installed plug-ins, once, so their decorators run."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+    from importlib.metadata import entry_points
+
+    for name in BUILTIN:
+        importlib.import_module(f"greenroom.components.{name}")
+    for entry in entry_points(group="greenroom.components"):
+        entry.load()
 
 
 def kinds() -> tuple[str, ...]:
-    """Every registered kind, sorted."""
+    """Every registered component kind an environment can declare, sorted."""
     _load()
-    return tuple(sorted(_REGISTRY))
+    return tuple(sorted(k for k, cls in _REGISTRY.items() if cls.spec_model is not None))
 
 
 def get(kind: str) -> type[Base[Any]]:
@@ -75,6 +94,14 @@ def get(kind: str) -> type[Base[Any]]:
         ) from None
 
 
+def spec_union() -> Any:
+    """The tagged union of every kind's spec model: what `components.<name>` may hold."""
+    from pydantic import Field
+
+    models = tuple(get(kind).spec_model for kind in kinds())
+    return Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
+
+
 def bind(name: str, spec: Any) -> Component:
     """The component for one model entry: a component spec (by its kind) or an app Service."""
     kind = getattr(spec, "kind", "app")
@@ -83,11 +110,5 @@ def bind(name: str, spec: Any) -> Component:
 
 def parts(env: Environment) -> dict[str, Component]:
     """Every component and app service of ``env``, by model name, sorted by name."""
-    clash = sorted(set(env.components) & set(env.services))
-    if clash:
-        raise ConfigError(
-            f"{', '.join(clash)} is both a component and a service",
-            hint="rename one of them: components and services share one namespace",
-        )
     entries: dict[str, Any] = {**env.components, **env.services}
     return {name: bind(name, entries[name]) for name in sorted(entries)}

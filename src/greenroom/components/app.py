@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, probe_http
@@ -16,7 +17,10 @@ from greenroom.components.base import (
     literal,
     secret_path,
 )
-from greenroom.model.types import Environment, Service
+from greenroom.model.types import Service
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
 
 
 def app_image(project: str, name: str, service: Service, ctx: RenderContext) -> str:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from greenroom.components.access import Access, Probe
-from greenroom.model.types import Environment, Resources
-from greenroom.provision import Report
+from greenroom.components.report import Report
+from greenroom.model.types import Resources
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from greenroom.model.environment import Environment
+    from greenroom.model.refs import References
 
 Fragment = dict[str, Any]
 """One Compose service, as the mapping that lands under `services.<name>`."""
@@ -140,6 +146,9 @@ class Component(Protocol):
     def zone(self) -> str:
         """The zone (Compose network) the component lives in."""
 
+    def check(self, c: References) -> None:
+        """Add a problem to ``c`` for each name this entry points at that is not declared."""
+
     def container_ports(self) -> dict[str, tuple[int, ...]]:
         """Compose service -> the ports its containers listen on (what may be published)."""
 
@@ -190,6 +199,8 @@ class Base(Generic[S]):
     """Defaults shared by the component classes: one service named after the model entry."""
 
     kind: ClassVar[str] = ""
+    spec_model: ClassVar[type[BaseModel] | None] = None
+    """The pydantic model of its entry under `components:` (None: not declared there)."""
     shape: ClassVar[Shape] = "service"
 
     def __init__(self, name: str, spec: S) -> None:
@@ -202,6 +213,9 @@ class Base(Generic[S]):
     @property
     def zone(self) -> str:
         return str(getattr(self.spec, "zone", "app"))
+
+    def check(self, c: References) -> None:
+        """Add a problem to ``c`` for each name this entry points at that is not declared."""
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
         return {}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, probe_http
@@ -16,7 +19,11 @@ from greenroom.components.base import (
     node_id,
 )
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment, Ingress
+from greenroom.model.types import ComponentBase, Name, Spec, Text
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
+    from greenroom.model.refs import References
 
 CONF = "/etc/nginx/conf.d/default.conf"
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
@@ -55,9 +62,42 @@ def _fill(template: str, **values: str) -> str:
     return template
 
 
+class Route(Spec):
+    path: str = Field(default="/", pattern=r"^/")
+    service: Name
+
+
+class Ingress(ComponentBase):
+    """The front door (nginx): routes paths to app services."""
+
+    kind: Literal["ingress"] = "ingress"
+    version: Text | None = "1.26"
+    zone: Name = "edge"
+    routes: list[Route] = Field(min_length=1)
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 @register("ingress")
 class IngressComponent(Base[Ingress]):
     """nginx's config is rendered from the routes; its own /healthz answers the healthcheck."""
+
+    spec_model = Ingress
+
+    def check(self, c: References) -> None:
+        key, ingress = self.name, self.spec
+        for i, route in enumerate(ingress.routes):
+            path = ("components", key, "routes", i, "service")
+            service = c.env.services.get(route.service)
+            if service is None:
+                c.missing(
+                    path, f"route `{route.path}`", "service", route.service, list(c.env.services)
+                )
+            elif service.port is None:
+                c.add(
+                    path,
+                    f"route `{route.path}` points at service `{route.service}`, which has no "
+                    "port; give the service a port: or route to one that has",
+                )
 
     shape = "gateway"
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import model_validator
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
@@ -16,14 +19,34 @@ from greenroom.components.base import (
     secret_path,
     shell,
 )
-from greenroom.model.types import Environment, Redis
+from greenroom.model.types import ComponentBase, SecretRef, Text
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
 
 PORT = 6379
+
+
+class Redis(ComponentBase):
+    kind: Literal["redis"] = "redis"
+    version: Text | None = "8.0"
+    auth: bool = False
+    password: SecretRef | None = None
+    persistence: bool = False
+    max_memory: str | None = None
+
+    @model_validator(mode="after")
+    def _auth_needs_password(self) -> Redis:
+        if self.auth and self.password is None:
+            raise ValueError("auth: true needs a password: {secret: <name>}")
+        return self
 
 
 @register("redis")
 class RedisComponent(Base[Redis]):
     """The password never reaches a command line: a shell builtin writes it to a config file."""
+
+    spec_model = Redis
 
     shape = "database"
 

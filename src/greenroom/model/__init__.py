@@ -1,11 +1,31 @@
-"""The environment model: envs/*.yaml loaded, layered and validated into a typed Environment."""
+"""The environment model: envs/*.yaml loaded, layered and validated into a typed Environment.
+
+Names are imported on first use, so the component kinds can build on `greenroom.model.types`
+while the Environment (whose component union comes from those kinds) builds on them.
+"""
 
 from __future__ import annotations
 
-from greenroom.model.loader import available_environments, load_environment, load_from_dir
-from greenroom.model.problems import ModelError, Pos, Problem
-from greenroom.model.schema import json_schema, write_schema
-from greenroom.model.types import Environment
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
+    from greenroom.model.loader import available_environments, load_environment, load_from_dir
+    from greenroom.model.problems import ModelError, Pos, Problem
+    from greenroom.model.schema import json_schema, write_schema
+
+_HOME = {
+    "Environment": "environment",
+    "available_environments": "loader",
+    "load_environment": "loader",
+    "load_from_dir": "loader",
+    "ModelError": "problems",
+    "Pos": "problems",
+    "Problem": "problems",
+    "json_schema": "schema",
+    "write_schema": "schema",
+}
 
 __all__ = [
     "Environment",
@@ -18,3 +38,9 @@ __all__ = [
     "load_from_dir",
     "write_schema",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)

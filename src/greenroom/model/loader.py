@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from greenroom.errors import ConfigError
+from greenroom.model.environment import Environment
 from greenroom.model.layers import (
     Merger,
     Override,
@@ -20,7 +21,7 @@ from greenroom.model.layers import (
 from greenroom.model.problems import ModelError, Pos, Problem, listing, suggest
 from greenroom.model.refs import check_references
 from greenroom.model.source import Layer, read_yaml
-from greenroom.model.types import NAME, Environment
+from greenroom.model.types import NAME
 from greenroom.model.validate import Locator, problems_from
 from greenroom.paths import project_root
 

@@ -8,12 +8,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from greenroom.components import parts
+from greenroom.model.environment import Environment
 from greenroom.model.problems import KeyPath, Problem, format_path, listing, suggest
-from greenroom.model.types import Aws, Environment, Ingress, Nats, SecretRef
+from greenroom.model.types import SecretRef
 from greenroom.model.validate import Locator
 
 
-class _Checker:
+class References:
+    """Collects the problems of one environment; each component kind adds its own checks."""
+
     def __init__(self, env: Environment, where: Locator, envs: Sequence[str]) -> None:
         self.env, self.where, self.envs = env, where, envs
         self.problems: list[Problem] = []
@@ -52,18 +56,16 @@ def _secret_refs(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
             yield from _secret_refs(value, (*path, index))
 
 
-def subject_covers(pattern: str, subject: str) -> bool:
-    """Whether NATS subject pattern ``pattern`` (`orders.>`) matches all that ``subject`` can."""
-    want, have = pattern.split("."), subject.split(".")
-    for i, token in enumerate(want):
-        if token == ">":
-            return len(have) > i
-        if i >= len(have) or (token != "*" and token != have[i]):
-            return False
-    return len(want) == len(have)
+def _namespace(c: References) -> None:
+    for name in sorted(set(c.env.components) & set(c.env.services)):
+        c.add(
+            ("services", name),
+            f"`{name}` is both a component and a service; rename one of them: components and "
+            "services share one namespace",
+        )
 
 
-def _zones(c: _Checker) -> None:
+def _zones(c: References) -> None:
     zones = list(c.env.zones)
     for section, items in (("services", c.env.services), ("components", c.env.components)):
         for name, item in items.items():
@@ -73,7 +75,7 @@ def _zones(c: _Checker) -> None:
                 )
 
 
-def _dependencies(c: _Checker) -> None:
+def _dependencies(c: References) -> None:
     targets = [*c.env.services, *c.env.components]
     for name, service in c.env.services.items():
         for i, target in enumerate(service.depends_on):
@@ -106,78 +108,7 @@ def _dependencies(c: _Checker) -> None:
             visit(name, [name])
 
 
-def _aws(c: _Checker, key: str, aws: Aws) -> None:
-    base: KeyPath = ("components", key)
-    queues = [q.name for q in aws.queues]
-    for field, names in (
-        ("buckets", [b.name for b in aws.buckets]),
-        ("queues", queues),
-        ("topics", [t.name for t in aws.topics]),
-        ("parameters", [p.name for p in aws.parameters]),
-        ("secrets", [s.name for s in aws.secrets]),
-    ):
-        c.unique((*base, field), field.rstrip("s"), names)
-    for i, queue in enumerate(aws.queues):
-        if queue.dead_letter is None:
-            continue
-        path = (*base, "queues", i, "dead_letter", "queue")
-        if queue.dead_letter.queue == queue.name:
-            c.add(path, f"queue `{queue.name}` cannot be its own dead-letter queue")
-        elif queue.dead_letter.queue not in queues:
-            c.missing(
-                path,
-                f"the dead letter of queue `{queue.name}`",
-                "queue",
-                queue.dead_letter.queue,
-                queues,
-            )
-    for t, topic in enumerate(aws.topics):
-        c.unique(
-            (*base, "topics", t, "subscriptions"),
-            "subscription",
-            [s.name for s in topic.subscriptions],
-        )
-        for s, sub in enumerate(topic.subscriptions):
-            if sub.queue not in queues:
-                c.missing(
-                    (*base, "topics", t, "subscriptions", s, "queue"),
-                    f"subscription `{sub.name}`",
-                    "queue",
-                    sub.queue,
-                    queues,
-                )
-
-
-def _nats(c: _Checker, key: str, nats: Nats) -> None:
-    base: KeyPath = ("components", key, "streams")
-    c.unique(base, "stream", [s.name for s in nats.streams])
-    for i, stream in enumerate(nats.streams):
-        c.unique((*base, i, "consumers"), "consumer", [k.name for k in stream.consumers])
-        for k, consumer in enumerate(stream.consumers):
-            wanted = consumer.filter_subject
-            if wanted and not any(subject_covers(p, wanted) for p in stream.subjects):
-                c.add(
-                    (*base, i, "consumers", k, "filter_subject"),
-                    f"filter `{wanted}` is outside stream `{stream.name}`'s subjects: "
-                    f"{', '.join(stream.subjects)}",
-                )
-
-
-def _ingress(c: _Checker, key: str, ingress: Ingress) -> None:
-    for i, route in enumerate(ingress.routes):
-        path = ("components", key, "routes", i, "service")
-        service = c.env.services.get(route.service)
-        if service is None:
-            c.missing(path, f"route `{route.path}`", "service", route.service, list(c.env.services))
-        elif service.port is None:
-            c.add(
-                path,
-                f"route `{route.path}` points at service `{route.service}`, which has no "
-                "port; give the service a port: or route to one that has",
-            )
-
-
-def _secrets(c: _Checker) -> None:
+def _secrets(c: References) -> None:
     declared = list(c.env.secrets)
     for path, name in _secret_refs(c.env, ()):
         if name not in declared:
@@ -194,7 +125,7 @@ def _secrets(c: _Checker) -> None:
                 )
 
 
-def _exposure_and_promotion(c: _Checker) -> None:
+def _exposure_and_promotion(c: References) -> None:
     targets = [*c.env.services, *c.env.components]
     for i, name in enumerate(c.env.exposure.services):
         if name not in targets:
@@ -219,16 +150,12 @@ def _exposure_and_promotion(c: _Checker) -> None:
 
 def check_references(env: Environment, where: Locator, envs: Sequence[str]) -> list[Problem]:
     """Every dangling reference, duplicate name and dependency cycle in ``env``."""
-    c = _Checker(env, where, envs)
+    c = References(env, where, envs)
+    _namespace(c)
     _zones(c)
     _dependencies(c)
     _secrets(c)
     _exposure_and_promotion(c)
-    for key, component in env.components.items():
-        if isinstance(component, Aws):
-            _aws(c, key, component)
-        elif isinstance(component, Nats):
-            _nats(c, key, component)
-        elif isinstance(component, Ingress):
-            _ingress(c, key, component)
+    for part in parts(env).values():
+        part.check(c)
     return c.problems

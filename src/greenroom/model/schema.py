@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from greenroom.model.types import COMPONENT_KINDS, Environment
+from greenroom.components import kinds
+from greenroom.model.environment import Environment
 from greenroom.paths import project_root
 
 SCHEMA_FILE = "greenroom.schema.json"
@@ -33,12 +34,12 @@ def json_schema() -> dict[str, Any]:
     refs = {
         kind: f"#/$defs/{name}"
         for name, d in defs.items()
-        for kind in COMPONENT_KINDS
+        for kind in kinds()
         if d.get("properties", {}).get("kind", {}).get("const") == kind
     }
     components = schema["properties"]["components"]
-    components["properties"] = {kind: {"$ref": refs[kind]} for kind in COMPONENT_KINDS}
-    any_kind = {"anyOf": [{"$ref": refs[k]} for k in COMPONENT_KINDS]}
+    components["properties"] = {kind: {"$ref": refs[kind]} for kind in kinds()}
+    any_kind = {"anyOf": [{"$ref": refs[k]} for k in kinds()]}
     components["patternProperties"] = dict.fromkeys(
         components.get("patternProperties", {}), any_kind
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from greenroom.model.forms import BuildContext, CpuShare, EnvName, ImageRef, MemorySize
 
 NAME = r"^[a-z][a-z0-9-]*$"
 Name = Annotated[str, Field(pattern=NAME, max_length=63)]
@@ -111,190 +113,37 @@ class Exposure(Spec):
 class ComponentBase(Spec):
     """Fields every infrastructure component has."""
 
+    kind: str
+    """Which registered component kind this entry is (`greenroom.components`)."""
     zone: Name = "data"
     version: Text | None = None
     resources: Resources | None = None
-
-
-class PostgresInit(Spec):
-    database: Name
-    owner: Name | None = None
-
-
-class Postgres(ComponentBase):
-    kind: Literal["postgres"] = "postgres"
-    version: Text | None = "17"
-    database: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "app"
-    user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] = "app"
-    password: SecretRef
-    read_replica: bool = False
-    extra_databases: list[PostgresInit] = Field(default_factory=list)
-    settings: dict[str, str] = Field(default_factory=dict)
-    """postgresql.conf settings, passed as `-c key=value`."""
-
-
-class Redis(ComponentBase):
-    kind: Literal["redis"] = "redis"
-    version: Text | None = "8.0"
-    auth: bool = False
-    password: SecretRef | None = None
-    persistence: bool = False
-    max_memory: str | None = None
-
-    @model_validator(mode="after")
-    def _auth_needs_password(self) -> Redis:
-        if self.auth and self.password is None:
-            raise ValueError("auth: true needs a password: {secret: <name>}")
-        return self
-
-
-class Consumer(Spec):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
-    filter_subject: str | None = None
-    ack_wait: Duration = "30s"
-    max_deliver: int = Field(default=5, ge=1)
-    deliver_policy: Literal["all", "new", "last"] = "all"
-
-
-class Stream(Spec):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
-    subjects: list[str] = Field(min_length=1)
-    retention: Literal["limits", "workqueue", "interest"] = "limits"
-    max_age: Duration | None = None
-    replicas: int = Field(default=1, ge=1, le=5)
-    duplicate_window: Duration = "2m"
-    consumers: list[Consumer] = Field(default_factory=list)
-
-
-class Nats(ComponentBase):
-    kind: Literal["nats"] = "nats"
-    version: Text | None = "2.10"
-    streams: list[Stream] = Field(default_factory=list)
-    auth: bool = False
-    token: SecretRef | None = None
-
-
-class LifecycleRule(Spec):
-    prefix: str = ""
-    expire_days: int = Field(ge=1)
-
-
-class Bucket(Spec):
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
-    versioning: bool = False
-    lifecycle: list[LifecycleRule] = Field(default_factory=list)
-
-
-class DeadLetter(Spec):
-    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.fifo)?$")]
-    max_receives: int = Field(default=5, ge=1, le=1000)
-
-
-class Queue(Spec):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.fifo)?$")]
-    fifo: bool = False
-    visibility_timeout: int = Field(default=30, ge=0, le=43200)
-    retention: Duration = "4d"
-    dead_letter: DeadLetter | None = None
-
-    @model_validator(mode="after")
-    def _fifo_suffix(self) -> Queue:
-        if self.fifo != self.name.endswith(".fifo"):
-            raise ValueError("a FIFO queue's name must end in .fifo, and only a FIFO queue's may")
-        return self
-
-
-class Subscription(Spec):
-    name: Name
-    queue: str
-    raw: bool = True
-    filter: dict[str, list[str]] | None = None
-
-
-class Topic(Spec):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.fifo)?$")]
-    subscriptions: list[Subscription] = Field(default_factory=list)
-
-
-class Parameter(Spec):
-    """An SSM parameter: a plain value, or a SecureString whose value is a secret reference."""
-
-    name: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]+$")]
-    value: str | SecretRef
-    type: Literal["String", "StringList", "SecureString"] = "String"
-
-    @model_validator(mode="after")
-    def _secure_needs_secret(self) -> Parameter:
-        if (self.type == "SecureString") != isinstance(self.value, SecretRef):
-            raise ValueError(
-                "a SecureString's value must be {secret: <name>}, and only a SecureString's"
-            )
-        return self
-
-
-class AwsSecret(Spec):
-    """A Secrets Manager secret, its value taken from a declared secret."""
-
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9/_+=.@-]+$")]
-    value: SecretRef
-
-
-class Aws(ComponentBase):
-    """AWS services: emulated on a replica (LocalStack or moto), real on stage/prod targets."""
-
-    kind: Literal["aws"] = "aws"
-    emulator: Literal["localstack", "moto"] = "localstack"
-    region: str = "us-east-1"
-    buckets: list[Bucket] = Field(default_factory=list)
-    queues: list[Queue] = Field(default_factory=list)
-    topics: list[Topic] = Field(default_factory=list)
-    parameters: list[Parameter] = Field(default_factory=list)
-    secrets: list[AwsSecret] = Field(default_factory=list)
-    log_groups: list[str] = Field(default_factory=list)
-    """CloudWatch Logs groups to create."""
-
-
-class Route(Spec):
-    path: str = Field(default="/", pattern=r"^/")
-    service: Name
-
-
-class Ingress(ComponentBase):
-    """The front door (nginx): routes paths to app services."""
-
-    kind: Literal["ingress"] = "ingress"
-    version: Text | None = "1.26"
-    zone: Name = "edge"
-    routes: list[Route] = Field(min_length=1)
-    port: int = Field(default=8080, ge=1, le=65535)
-
-
-Component = Annotated[Postgres | Redis | Nats | Aws | Ingress, Field(discriminator="kind")]
-COMPONENT_KINDS = ("postgres", "redis", "nats", "aws", "ingress")
 
 
 # --- app services ---------------------------------------------------------------------------
 
 
 class Resources(Spec):
-    cpus: float | None = Field(default=None, gt=0)
-    memory: Annotated[str, Field(pattern=r"^\d+(k|m|g|K|M|G|Ki|Mi|Gi)?$")] | None = None
+    """Limits Compose passes to the engine as `deploy.resources.limits`."""
+
+    cpus: CpuShare | None = None
+    memory: MemorySize | None = None
 
 
 class Service(Spec):
     """One of the team's own app containers."""
 
-    build: str | None = None
+    build: BuildContext | None = None
     """Build context (a folder of the repo with a Dockerfile); or give ``image``."""
-    image: str | None = None
+    image: ImageRef | None = None
     command: list[str] = Field(default_factory=list)
     replicas: int = Field(default=1, ge=0, le=20)
     port: int | None = Field(default=None, ge=1, le=65535)
     health: str | None = Field(default="/healthz", pattern=r"^/")
     health_port: int | None = Field(default=None, ge=1, le=65535)
     zone: Name = "app"
-    env: dict[str, Text] = Field(default_factory=dict)
-    secrets: dict[str, Name] = Field(default_factory=dict)
+    env: dict[EnvName, Text] = Field(default_factory=dict)
+    secrets: dict[EnvName, Name] = Field(default_factory=dict)
     """Variable name -> declared secret; delivered as a file that `<VAR>_FILE` points at."""
     depends_on: list[Name] = Field(default_factory=list)
     resources: Resources | None = None
@@ -346,46 +195,4 @@ class Backup(Spec):
     restore_drill: Literal["none", "weekly", "monthly", "quarterly"] = "none"
 
 
-# --- the environment ------------------------------------------------------------------------
-
-
-class Environment(Spec):
-    """The effective, validated description of one environment (base + env file + overrides)."""
-
-    name: Name
-    project: Name
-    description: str = ""
-    zones: dict[Name, Zone]
-    exposure: Exposure = Field(default_factory=Exposure)
-    components: dict[Name, Component] = Field(default_factory=dict)
-    services: dict[Name, Service] = Field(default_factory=dict)
-    secrets: dict[Name, SecretSource] = Field(default_factory=dict)
-    domains: list[str] = Field(default_factory=list)
-    promotion: Promotion = Field(default_factory=Promotion)
-    rollout: Rollout = Field(default_factory=Rollout)
-    slo: Slo = Field(default_factory=Slo)
-    backup: Backup = Field(default_factory=Backup)
-    intended_differences: list[str] = Field(default_factory=list)
-    """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
-
-    @field_validator("components", mode="before")
-    @classmethod
-    def _kind_from_key(cls, value: Any) -> Any:
-        """`components: {redis: {...}}` means kind redis unless `kind:` says otherwise."""
-        if isinstance(value, dict):
-            return {
-                key: (
-                    {"kind": key, **spec} if isinstance(spec, dict) and "kind" not in spec else spec
-                )
-                for key, spec in value.items()
-            }
-        return value
-
-    def component(self, kind: str) -> Any | None:
-        """The first component of ``kind``, or None."""
-        return next((c for c in self.components.values() if c.kind == kind), None)
-
-
 ComponentBase.model_rebuild()
-for _model in (Postgres, Redis, Nats, Aws, Ingress, Environment):
-    _model.model_rebuild()

@@ -10,8 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from greenroom.components import kinds
+from greenroom.model.environment import Environment
 from greenroom.model.problems import KeyPath, Pos, Problem, format_path, listing, suggest
-from greenroom.model.types import COMPONENT_KINDS, NAME, Environment
+from greenroom.model.types import NAME
 
 _DURATION_PATTERN = r"^(\d+)(s|m|h|d)$"
 _SCALARS = {"str": "a string", "int": "a number", "float": "a number", "bool": "true or false"}
@@ -196,8 +198,8 @@ def _message(error: ErrorDetails, path: KeyPath, data: Any) -> str:
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag"))
         return (
-            f"unknown component kind {tag!r}; kinds: {', '.join(COMPONENT_KINDS)} (name the "
-            f"component after its kind or add kind:){suggest(tag, COMPONENT_KINDS)}"
+            f"unknown component kind {tag!r}; kinds: {', '.join(kinds())} (name the "
+            f"component after its kind or add kind:){suggest(tag, kinds())}"
         )
     if kind in _EXPECTED:
         got = _describe(value)
@@ -215,8 +217,10 @@ def problems_from(exc: ValidationError, data: Any, where: Locator) -> list[Probl
     unions: dict[KeyPath, list[str]] = {}
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
-        path, tags = _split(tuple(error["loc"]), data, tail_tag=error["type"] != "missing")
-        branches = [(depth, tag) for depth, tag in tags if tag not in COMPONENT_KINDS]
+        loc = tuple(error["loc"])
+        of_key = loc[-1:] == ("[key]",)
+        path, tags = _split(loc[:-1] if of_key else loc, data, tail_tag=error["type"] != "missing")
+        branches = [(depth, tag) for depth, tag in tags if tag not in kinds()]
         if branches:
             depth, tag = branches[0]
             if not isinstance(_at(data, path[:depth]), dict):
@@ -225,7 +229,7 @@ def problems_from(exc: ValidationError, data: Any, where: Locator) -> list[Probl
             if tag in _SCALARS:
                 continue
         kind = error["type"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" or of_key:
             pos = where.key(path)
         elif kind == "union_tag_invalid":
             spec = _at(data, path)

@@ -10,7 +10,7 @@ import yaml
 from greenroom.components import Component, Fragment, RenderContext, parts
 from greenroom.components.base import limits
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render.override import merge_override
 from greenroom.render.ports import allocate_ports, published, reach
 from greenroom.secrets import variable

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from greenroom.errors import GreenroomError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 
 IGNORED = frozenset({"name", "description", "intended_differences"})
 """Top-level keys that differ by definition or only document the others."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from greenroom.components import parts
 from greenroom.components.base import Edge, Node, Shape, node_id
 from greenroom.errors import GreenroomError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render.ports import reach
 
 INTERNET = "internet"

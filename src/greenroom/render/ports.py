@@ -6,7 +6,7 @@ from typing import Literal
 
 from greenroom.components import Component, parts
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 
 Reach = Literal["public", "operator"]
 """`public`: all interfaces; `operator`: loopback only, for greenroom itself and its operator."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from greenroom.components import RenderContext
 from greenroom.components.base import DEFAULT_TAGS
 from greenroom.errors import EngineError, GreenroomError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.paths import compose_project
 from greenroom.render.compose import COMPOSE_FILE, render_project
 from greenroom.render.ports import allocate_ports

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import EngineError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -113,6 +113,59 @@ def bound_ports(containers: Iterable[ContainerInfo]) -> list[int]:
     return ports
 
 
+_ANONYMOUS = re.compile(r"[0-9a-f]{64}")
+
+
+def anonymous_volumes(containers: Iterable[ContainerInfo]) -> set[str]:
+    """Unnamed volumes the containers mount: what an image's `VOLUME` gets when nothing is
+    mounted there. Compose keeps them on `down` (and across recreation), so greenroom removes
+    them with the replica."""
+    from docker.errors import DockerException, NotFound
+
+    from greenroom.images.engine import api
+
+    found: set[str] = set()
+    for container in containers:
+        try:
+            mounts = api().inspect_container(container.id).get("Mounts") or []
+        except NotFound:
+            continue
+        except DockerException as exc:
+            raise EngineError(
+                "could not inspect a container", details=str(exc)[-500:], hint="run `inv doctor`"
+            ) from exc
+        found |= {
+            str(m["Name"])
+            for m in mounts
+            if m.get("Type") == "volume" and _ANONYMOUS.fullmatch(str(m.get("Name", "")))
+        }
+    return found
+
+
+def remove_volumes(names: Iterable[str]) -> list[str]:
+    """Remove the volumes that exist; return those kept because a container outside uses them."""
+    from docker.errors import APIError, NotFound
+
+    from greenroom.images.engine import api
+
+    kept: list[str] = []
+    for name in sorted(names):
+        try:
+            api().remove_volume(name)
+        except NotFound:
+            continue
+        except APIError as exc:
+            if exc.status_code == 409:  # mounted by a container outside the replica
+                kept.append(name)
+                continue
+            raise EngineError(
+                f"could not remove volume {name}",
+                details=str(exc)[-500:],
+                hint=f"run `inv doctor`; `docker volume rm {name}` removes it by hand",
+            ) from exc
+    return kept
+
+
 def container_logs(container_id: str, lines: int = 30) -> str:
     """The last ``lines`` lines of a container's log (stdout and stderr)."""
     out = subprocess.run(
@@ -133,19 +186,24 @@ def by_service(containers: Iterable[ContainerInfo]) -> dict[str, list[ContainerI
     return grouped
 
 
-def problems(env: Environment, containers: Iterable[ContainerInfo]) -> list[str]:
+def problems(
+    env: Environment,
+    containers: Iterable[ContainerInfo],
+    ok: Callable[[ContainerInfo], bool] | None = None,
+) -> list[str]:
     """What keeps a replica from being healthy, one entry per problem; empty when it is.
 
     Every component runs healthy; every service runs exactly its replicas, healthy; a one-shot
-    has run (or runs) without failing.
+    has run (or runs) without failing. ``ok`` judges one container (default: the engine's view).
     """
+    healthy_one = ok or (lambda c: c.ok)
     grouped = by_service(containers)
     found: list[str] = []
     for name in sorted(env.components):
         running = grouped.get(name, [])
         if not running:
             found.append(f"{name} (no container)")
-        found += [c.name for c in running if not c.ok]
+        found += [c.name for c in running if not healthy_one(c)]
     for name, service in sorted(env.services.items()):
         running = grouped.get(name, [])
         if service.one_shot:
@@ -153,7 +211,7 @@ def problems(env: Environment, containers: Iterable[ContainerInfo]) -> list[str]
                 found.append(f"{name} (no container)")
             found += [c.name for c in running if c.exit_code != 0]
             continue
-        unhealthy = [c.name for c in running if not c.ok]
+        unhealthy = [c.name for c in running if not healthy_one(c)]
         healthy = len(running) - len(unhealthy)
         found += unhealthy
         if not running and service.replicas > 0:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 
+from greenroom.components.postgres.spec import Postgres
 from greenroom.errors import ReplicaError
 from greenroom.images.engine import server_version as engine_version
-from greenroom.model.types import Postgres
 from greenroom.progress import output
 from greenroom.runtime.containers import problems, project_containers
 from greenroom.runtime.replica import Replica

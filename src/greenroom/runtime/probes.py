@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from greenroom.components import parts
 from greenroom.components.access import Access, Probe, ProbeFailed
-from greenroom.model.types import Aws, Environment
+from greenroom.components.aws.spec import Aws
+from greenroom.model.environment import Environment
 
 __all__ = ["Access", "Probe", "ProbeFailed", "aws_endpoint", "probes_for"]
 

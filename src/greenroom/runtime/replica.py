@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from greenroom.components import parts
-from greenroom.model.types import Environment
-from greenroom.paths import compose_project, project_root, workdir
+from greenroom.model.environment import Environment
+from greenroom.paths import compose_project, in_namespace, port_shift, project_root, replica_dir
 from greenroom.runtime.probes import Access
 
 
@@ -24,6 +24,15 @@ def project_name(env: Environment, root: Path) -> str:
 def infra_images(env: Environment) -> list[str]:
     """The logical image names this environment's components and services run."""
     return sorted({image for part in parts(env).values() for image in part.images()})
+
+
+def _shift_ports(env: Environment) -> Environment:
+    """Inside a namespace, the same model with its port base moved clear of the user's replica."""
+    shift = port_shift()
+    if not shift:
+        return env
+    exposure = env.exposure.model_copy(update={"port_base": env.exposure.port_base + shift})
+    return env.model_copy(update={"exposure": exposure})
 
 
 @dataclass
@@ -48,12 +57,12 @@ class Replica:
         from greenroom.render.ports import allocate_ports
 
         root = root or project_root()
-        env = load_environment(env_name, root=root, overrides=overrides)
+        env = _shift_ports(load_environment(env_name, root=root, overrides=overrides))
         replica = cls(
             env=env,
             root=root,
             project=project_name(env, root),
-            dir=workdir(root) / env.name,
+            dir=replica_dir(env.name, root),
             overrides=tuple(overrides),
         )
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
@@ -72,7 +81,8 @@ class Replica:
         """Per-user, outside the repo: the replica's 0600 secret files and Compose env file."""
         from greenroom.secrets import state_dir_for
 
-        return state_dir_for(self.env, self.root)
+        default = state_dir_for(self.env, self.root)  # <checkout>/<env>/secrets
+        return in_namespace(default.parent.parent) / self.env.name / default.name
 
     @property
     def env_file(self) -> Path:

@@ -44,7 +44,7 @@ def redis_client(rd: RedisTarget, *, password: str | None = None, anonymous: boo
 
 
 def aws_client(aws: AwsTargetSpec, service: str) -> Any:
-    from greenroom.provision.aws import AwsTarget
+    from greenroom.components.aws.provision import AwsTarget
 
     return AwsTarget(region=aws.region, endpoint_url=aws.endpoint_url).client(service)
 
@@ -53,7 +53,7 @@ def with_nats(nt: NatsTarget, use: Callable[[Any], Awaitable[T]], *, token: str 
     """Connect (with the target's token, another, or none when ``token`` is None), run, close."""
 
     async def run() -> T:
-        from greenroom.provision.nats import connect
+        from greenroom.components.nats.provision import connect
 
         chosen = (nt.token.get_secret_value() if nt.token else None) if token == "" else token
         async with connect(nt.url, chosen, timeout=TIMEOUT) as nc:

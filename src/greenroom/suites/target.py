@@ -16,8 +16,13 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from greenroom.components.aws.spec import Aws
+from greenroom.components.ingress import Ingress
+from greenroom.components.nats.spec import Nats
+from greenroom.components.postgres.spec import Postgres
+from greenroom.components.redis import Redis
 from greenroom.errors import ConfigError, SuiteError
-from greenroom.model.types import Aws, Environment, Ingress, Nats, Postgres, Redis
+from greenroom.model.environment import Environment
 from greenroom.runtime.probes import Access, ProbeFailed, aws_endpoint
 
 TargetKind = Literal["replica", "environ"]

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from greenroom.components.aws.provision import AwsTarget
+from greenroom.components.aws.spec import Aws
+from greenroom.components.postgres.spec import Postgres
 from greenroom.errors import PortInUseError, ReplicaError
-from greenroom.model.types import Aws, Postgres
-from greenroom.provision.aws import AwsTarget
 from greenroom.runtime import Replica, down, status, up
 from greenroom.runtime.containers import project_containers
 from greenroom.runtime.probes import aws_endpoint

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from greenroom.components.aws.provision import AwsTarget, provision_aws
+from greenroom.components.aws.spec import Aws
 from greenroom.errors import SuiteError
-from greenroom.model.types import Aws
-from greenroom.provision.aws import AwsTarget, provision_aws
 from greenroom.release.ledger import entries
 from greenroom.runtime import Replica
 from greenroom.runtime.containers import project_containers

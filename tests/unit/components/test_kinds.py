@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from greenroom.components import RenderContext, bind
+from greenroom.components.aws.spec import Aws
+from greenroom.components.ingress import Ingress
+from greenroom.components.nats.spec import Nats
+from greenroom.components.redis import Redis
 from greenroom.errors import ConfigError
-from greenroom.model.types import Aws, Environment, Ingress, Nats, Redis, Service
+from greenroom.model.environment import Environment
+from greenroom.model.types import Service
 
 ENV = Environment.model_validate(
     {

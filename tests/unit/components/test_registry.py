@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
+from pydantic import TypeAdapter
 
 from greenroom import components
-from greenroom.components import Base, bind, get, kinds, parts, register
+from greenroom.components import Base, bind, get, kinds, parts, register, spec_union
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment, Service
+from greenroom.model import ModelError, load_environment
+from greenroom.model.environment import Environment
+from greenroom.model.types import ComponentBase, Service
 
 
-def test_every_model_kind_has_a_component():
-    assert kinds() == ("app", "aws", "ingress", "nats", "postgres", "redis")
+def test_every_model_kind_has_a_component_and_a_spec_model():
+    assert kinds() == ("aws", "ingress", "nats", "postgres", "redis")
     for kind in kinds():
         assert get(kind).kind == kind
+        assert get(kind).spec_model is not None
+    assert get("app").spec_model is None
 
 
 def test_an_unknown_kind_is_a_clear_error():
@@ -33,13 +40,20 @@ def test_a_kind_cannot_be_registered_twice():
 def test_a_new_kind_is_one_registration(monkeypatch):
     monkeypatch.setattr(components, "_REGISTRY", dict(components._REGISTRY))
 
+    class OpenSearchSpec(ComponentBase):
+        kind: Literal["opensearch"] = "opensearch"
+
     @register("opensearch")
     class OpenSearch(Base[object]):
+        spec_model = OpenSearchSpec
+
         def container_ports(self) -> dict[str, tuple[int, ...]]:
             return {self.name: (9200,)}
 
     assert get("opensearch") is OpenSearch
     assert "opensearch" in kinds()
+    union = TypeAdapter(spec_union())
+    assert union.validate_python({"kind": "opensearch"}) == OpenSearchSpec()
 
 
 def test_app_services_bind_to_the_app_component():
@@ -60,6 +74,15 @@ def test_parts_are_sorted_and_share_one_namespace():
         }
     )
     assert list(parts(env)) == ["api", "postgres", "redis"]
-    clash = env.model_copy(update={"services": {"redis": Service(build="app")}})
-    with pytest.raises(ConfigError, match="redis is both a component and a service"):
-        parts(clash)
+
+
+def test_a_name_used_by_a_component_and_a_service_is_a_model_error(tmp_path):
+    envs = tmp_path / "envs"
+    envs.mkdir()
+    (envs / "base.yaml").write_text(
+        "project: shop\nzones: {app: {}, data: {}}\ncomponents:\n  redis: {}\n"
+        "services:\n  redis: {image: 'busybox:1'}\n"
+    )
+    (envs / "dev.yaml").write_text("name: dev\n")
+    with pytest.raises(ModelError, match="`redis` is both a component and a service"):
+        load_environment("dev", root=tmp_path)

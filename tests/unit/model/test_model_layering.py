@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from greenroom.components.aws.spec import Aws
+from greenroom.components.redis import Redis
 from greenroom.errors import ConfigError
 from greenroom.model import load_environment
-from greenroom.model.types import Aws, Redis
 
 BASE = """\
 project: shop

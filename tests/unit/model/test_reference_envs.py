@@ -9,9 +9,13 @@ import jsonschema
 import pytest
 import yaml
 
+from greenroom.components.aws.spec import Aws
+from greenroom.components.ingress import Ingress
+from greenroom.components.nats.spec import Nats
+from greenroom.components.postgres.spec import Postgres
+from greenroom.components.redis import Redis
 from greenroom.model import Environment, load_environment
 from greenroom.model.schema import SCHEMA_FILE, schema_text
-from greenroom.model.types import Aws, Ingress, Nats, Postgres, Redis
 
 ROOT = Path(__file__).parents[3]
 ENVS = ("dev", "stage", "prod")

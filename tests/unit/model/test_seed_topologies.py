@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from greenroom.components.aws.spec import Aws
+from greenroom.components.nats.spec import Nats
+from greenroom.components.postgres.spec import Postgres
+from greenroom.components.redis import Redis
 from greenroom.model import Environment, available_environments, load_from_dir
-from greenroom.model.types import Aws, Nats, Postgres, Redis
 
 SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render import RenderContext, allocate_ports
 
 SHOP: dict[str, Any] = {

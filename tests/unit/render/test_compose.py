@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render import render_project
 
 

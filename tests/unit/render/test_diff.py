@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from greenroom.errors import GreenroomError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render.diff import Difference, diff, print_diff
 
 BASE = {

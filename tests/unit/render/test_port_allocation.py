@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from greenroom.errors import ConfigError
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.render import allocate_ports
 
 

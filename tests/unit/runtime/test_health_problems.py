@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.runtime.containers import ContainerInfo, problems
 
 ENV = Environment.model_validate(

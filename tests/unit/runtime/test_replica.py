@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from greenroom.model.types import Environment
+from greenroom.model.environment import Environment
 from greenroom.runtime.replica import infra_images, project_name
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
+from greenroom.components.aws.spec import Aws
 from greenroom.errors import ConfigError, SuiteError
 from greenroom.model import load_environment
-from greenroom.model.types import Aws, Environment
+from greenroom.model.environment import Environment
 from greenroom.runtime.probes import Access
 from greenroom.suites.target import (
     app_names,

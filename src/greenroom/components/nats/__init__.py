@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
@@ -15,8 +16,13 @@ from greenroom.components.base import (
     secret_path,
     shell,
 )
-from greenroom.model.types import Environment, Nats
-from greenroom.provision import Report
+from greenroom.components.nats.spec import Nats
+from greenroom.components.report import Report
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
+    from greenroom.model.problems import KeyPath
+    from greenroom.model.refs import References
 
 PORT = 4222
 MONITOR = 8222
@@ -30,9 +36,37 @@ authorization {
 """
 
 
+def subject_covers(pattern: str, subject: str) -> bool:
+    """Whether NATS subject pattern ``pattern`` (`orders.>`) matches all that ``subject`` can."""
+    want, have = pattern.split("."), subject.split(".")
+    for i, token in enumerate(want):
+        if token == ">":
+            return len(have) > i
+        if i >= len(have) or (token != "*" and token != have[i]):
+            return False
+    return len(want) == len(have)
+
+
 @register("nats")
 class NatsComponent(Base[Nats]):
     """Monitoring on 8222 doubles as the health endpoint; data lives in a named volume."""
+
+    spec_model = Nats
+
+    def check(self, c: References) -> None:
+        key, nats = self.name, self.spec
+        base: KeyPath = ("components", key, "streams")
+        c.unique(base, "stream", [s.name for s in nats.streams])
+        for i, stream in enumerate(nats.streams):
+            c.unique((*base, i, "consumers"), "consumer", [k.name for k in stream.consumers])
+            for k, consumer in enumerate(stream.consumers):
+                wanted = consumer.filter_subject
+                if wanted and not any(subject_covers(p, wanted) for p in stream.subjects):
+                    c.add(
+                        (*base, i, "consumers", k, "filter_subject"),
+                        f"filter `{wanted}` is outside stream `{stream.name}`'s subjects: "
+                        f"{', '.join(stream.subjects)}",
+                    )
 
     shape = "queue"
 
@@ -109,7 +143,7 @@ class NatsComponent(Base[Nats]):
     def provision(self, access: Access) -> Report | None:
         if not self.spec.streams:
             return None
-        from greenroom.provision.nats import provision_nats
+        from greenroom.components.nats.provision import provision_nats
 
         token = self._token()
         return provision_nats(self.spec, self.url(access), access.secret(token) if token else None)
@@ -120,7 +154,7 @@ class NatsComponent(Base[Nats]):
 
 async def _ready(url: str, token: str | None) -> str:
     """Connected, and JetStream answers for the account."""
-    from greenroom.provision.nats import connect
+    from greenroom.components.nats.provision import connect
 
     try:
         async with connect(url, token, timeout=2) as nc:

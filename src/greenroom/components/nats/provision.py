@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from greenroom.components.nats.spec import Nats
+from greenroom.components.report import Report
 from greenroom.errors import ReplicaError
-from greenroom.model.types import Nats, parse_duration
-from greenroom.provision import Report
+from greenroom.model.types import parse_duration
 
 
 def provision_nats(spec: Nats, url: str, token: str | None = None) -> Report:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from greenroom.components.postgres.spec import Postgres
+from greenroom.components.report import Report
 from greenroom.errors import ReplicaError
-from greenroom.model.types import Postgres
-from greenroom.provision import Report
 
 
 def provision_postgres(spec: Postgres, *, host: str, port: int, password: str) -> Report:

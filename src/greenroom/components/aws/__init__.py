@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed, http_get
+from greenroom.components.aws.spec import Aws
 from greenroom.components.base import (
     Base,
     Client,
@@ -19,11 +20,13 @@ from greenroom.components.base import (
     healthcheck,
     node_id,
 )
-from greenroom.model.types import Aws, Environment
-from greenroom.provision import Report
+from greenroom.components.report import Report
 
 if TYPE_CHECKING:
-    from greenroom.provision.aws import AwsTarget
+    from greenroom.components.aws.provision import AwsTarget
+    from greenroom.model.environment import Environment
+    from greenroom.model.problems import KeyPath
+    from greenroom.model.refs import References
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,50 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 @register("aws")
 class AwsComponent(Base[Aws]):
     """Clients get `AWS_ENDPOINT_URL`, so the same boto3 code talks to the emulator or to AWS."""
+
+    spec_model = Aws
+
+    def check(self, c: References) -> None:
+        key, aws = self.name, self.spec
+        base: KeyPath = ("components", key)
+        queues = [q.name for q in aws.queues]
+        for field, names in (
+            ("buckets", [b.name for b in aws.buckets]),
+            ("queues", queues),
+            ("topics", [t.name for t in aws.topics]),
+            ("parameters", [p.name for p in aws.parameters]),
+            ("secrets", [s.name for s in aws.secrets]),
+        ):
+            c.unique((*base, field), field.rstrip("s"), names)
+        for i, queue in enumerate(aws.queues):
+            if queue.dead_letter is None:
+                continue
+            path = (*base, "queues", i, "dead_letter", "queue")
+            if queue.dead_letter.queue == queue.name:
+                c.add(path, f"queue `{queue.name}` cannot be its own dead-letter queue")
+            elif queue.dead_letter.queue not in queues:
+                c.missing(
+                    path,
+                    f"the dead letter of queue `{queue.name}`",
+                    "queue",
+                    queue.dead_letter.queue,
+                    queues,
+                )
+        for t, topic in enumerate(aws.topics):
+            c.unique(
+                (*base, "topics", t, "subscriptions"),
+                "subscription",
+                [s.name for s in topic.subscriptions],
+            )
+            for s, sub in enumerate(topic.subscriptions):
+                if sub.queue not in queues:
+                    c.missing(
+                        (*base, "topics", t, "subscriptions", s, "queue"),
+                        f"subscription `{sub.name}`",
+                        "queue",
+                        sub.queue,
+                        queues,
+                    )
 
     shape = "emulator"
 
@@ -154,7 +201,7 @@ class AwsComponent(Base[Aws]):
         return f"http://{access.host}:{access.port(self.name, self.emulator.port)}"
 
     def target(self, access: Access) -> AwsTarget:
-        from greenroom.provision.aws import AwsTarget
+        from greenroom.components.aws.provision import AwsTarget
 
         return AwsTarget(region=self.spec.region, endpoint_url=self.endpoint_url(access))
 
@@ -180,7 +227,7 @@ class AwsComponent(Base[Aws]):
         return run
 
     def provision(self, access: Access) -> Report:
-        from greenroom.provision.aws import provision_aws
+        from greenroom.components.aws.provision import provision_aws
 
         return provision_aws(self.spec, self.target(access), access.secrets)
 

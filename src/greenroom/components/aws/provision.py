@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from greenroom.components.aws.spec import Aws, Queue
+from greenroom.components.report import Report
 from greenroom.errors import ReplicaError
-from greenroom.model.types import Aws, Queue, SecretRef, parse_duration
-from greenroom.provision import Report
+from greenroom.model.types import SecretRef, parse_duration
 
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 

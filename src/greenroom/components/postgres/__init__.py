@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
@@ -17,8 +19,11 @@ from greenroom.components.base import (
     node_id,
     secret_path,
 )
-from greenroom.model.types import Environment, Postgres
-from greenroom.provision import Report
+from greenroom.components.postgres.spec import Postgres
+from greenroom.components.report import Report
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
 
 PORT = 5432
 DATA = "/var/lib/postgresql/data"
@@ -76,6 +81,7 @@ passfile=$passfile application_name=$REPLICA_NAME" "$@"
 class PostgresComponent(Base[Postgres]):
     """The primary is the official image's entrypoint; the replica runs greenroom's script."""
 
+    spec_model = Postgres
     shape = "database"
 
     @property
@@ -218,7 +224,7 @@ class PostgresComponent(Base[Postgres]):
     def provision(self, access: Access) -> Report | None:
         if not self.spec.extra_databases:
             return None
-        from greenroom.provision.postgres import provision_postgres
+        from greenroom.components.postgres.provision import provision_postgres
 
         return provision_postgres(
             self.spec,

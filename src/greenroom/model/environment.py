@@ -1,0 +1,69 @@
+"""The effective environment: shared sections plus one spec per component, of the registered kinds.
+
+The component union is built from the component registry, so a new kind is one module there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from greenroom.components import spec_union
+from greenroom.model.types import (
+    Backup,
+    Exposure,
+    Name,
+    Promotion,
+    Rollout,
+    SecretSource,
+    Service,
+    Slo,
+    Spec,
+    Zone,
+)
+
+if TYPE_CHECKING:
+    from greenroom.model.types import ComponentBase as ComponentSpec
+else:
+    ComponentSpec = spec_union()
+
+
+class Environment(Spec):
+    """The effective, validated description of one environment (base + env file + overrides)."""
+
+    name: Name
+    project: Name
+    description: str = ""
+    zones: dict[Name, Zone]
+    exposure: Exposure = Field(default_factory=Exposure)
+    components: dict[Name, ComponentSpec] = Field(default_factory=dict)
+    services: dict[Name, Service] = Field(default_factory=dict)
+    secrets: dict[Name, SecretSource] = Field(default_factory=dict)
+    domains: list[str] = Field(default_factory=list)
+    promotion: Promotion = Field(default_factory=Promotion)
+    rollout: Rollout = Field(default_factory=Rollout)
+    slo: Slo = Field(default_factory=Slo)
+    backup: Backup = Field(default_factory=Backup)
+    intended_differences: list[str] = Field(default_factory=list)
+    """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
+
+    @field_validator("components", mode="before")
+    @classmethod
+    def _kind_from_key(cls, value: Any) -> Any:
+        """`components: {redis: {...}}` means kind redis unless `kind:` says otherwise."""
+        if isinstance(value, dict):
+            return {
+                key: (
+                    {"kind": key, **spec} if isinstance(spec, dict) and "kind" not in spec else spec
+                )
+                for key, spec in value.items()
+            }
+        return value
+
+    def component(self, kind: str) -> Any | None:
+        """The first component of ``kind``, or None."""
+        return next((c for c in self.components.values() if c.kind == kind), None)
+
+
+Environment.model_rebuild()
