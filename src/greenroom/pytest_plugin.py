@@ -3,8 +3,9 @@
 Options: ``--greenroom-env ENV`` (default ``$GREENROOM_ENV`` or ``dev``) and
 ``--greenroom-target replica|environ`` (default: the local replica brought up by `inv up`).
 
-Fixtures: ``greenroom_target`` (a :class:`greenroom.suites.target.Target`), ``api_url``,
-``nats_url``, ``pg_conn``, ``redis_client``, ``s3_client``, ``sqs_client``, ``sns_client``; and
+Fixtures: ``greenroom_target`` (a :class:`greenroom.suites.target.Target`), ``greenroom_env``
+(the model), ``api_url``, and those each component kind gives (``pg_conn``, ``redis_client``,
+``nats_url``, ``nats_connection``, ``s3_client``, ``sqs_client``, ``sns_client``, ...); and
 single throwaway components for tests that need no replica: ``throwaway_postgres`` and
 ``throwaway_redis`` (testcontainers, local ``greenroom/*`` images, one container per test module).
 
@@ -13,6 +14,7 @@ Nothing here touches Docker or imports a driver until a test asks for the fixtur
 
 from __future__ import annotations
 
+import inspect
 import os
 import secrets
 import subprocess
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from greenroom.components.base import Fixture
 
 if TYPE_CHECKING:
     from greenroom.suites.target import Target
@@ -96,71 +100,49 @@ def greenroom_deadline(request: pytest.FixtureRequest) -> float:
         pytest.fail(f"GREENROOM_SMOKE_DEADLINE={raw!r} is not a number of seconds", pytrace=False)
 
 
-def _require(target: Target, part: str) -> Any:
-    value = getattr(target, part)
-    if value is None:
-        pytest.skip(f"{target.env} has no {part} component")
-    return value
+@pytest.fixture(scope="session")
+def greenroom_env(greenroom_target: Target) -> Any:
+    """The environment's effective model (``greenroom.model.Environment``), for resource names."""
+    if greenroom_target.model is None:
+        pytest.skip(f"{greenroom_target.env}: the target carries no model")
+    return greenroom_target.model
 
 
 @pytest.fixture(scope="session")
 def api_url(greenroom_target: Target) -> str:
-    """Base URL of the app's HTTP API (no trailing slash)."""
+    """Base URL of the environment's HTTP front door (no trailing slash)."""
     if not greenroom_target.api_url:
         pytest.skip(f"{greenroom_target.env} has no HTTP service")
     return greenroom_target.api_url
 
 
-@pytest.fixture(scope="session")
-def nats_url(greenroom_target: Target) -> str:
-    """URL of the NATS server (the token, if any, is ``greenroom_target.nats.token``)."""
-    return str(_require(greenroom_target, "nats").url)
+def _kind_fixture(kind: str, name: str, spec: Fixture) -> Any:
+    """A pytest fixture named ``name`` made by ``spec`` from the first ``kind`` component."""
+
+    def fixture(greenroom_target: Target) -> Iterator[Any]:
+        conn = greenroom_target.connection(kind)
+        if conn is None:
+            pytest.skip(f"{greenroom_target.env} has no {kind} component")
+        made = spec.make(conn)
+        if inspect.isgenerator(made):
+            yield from made
+        else:
+            yield made
+
+    fixture.__name__ = name
+    fixture.__doc__ = spec.doc or spec.make.__doc__
+    return pytest.fixture(scope=spec.scope, name=name)(fixture)
 
 
-@pytest.fixture
-def pg_conn(greenroom_target: Target) -> Iterator[Any]:
-    """An autocommit psycopg connection as the app's user, closed after the test."""
-    from greenroom.suites.clients import pg_connect
+def _register_kind_fixtures(namespace: dict[str, Any]) -> None:
+    from greenroom.components import get, kinds
 
-    conn = pg_connect(_require(greenroom_target, "postgres"))
-    try:
-        yield conn
-    finally:
-        conn.close()
+    for kind in kinds():
+        for name, spec in get(kind).fixtures.items():
+            namespace[f"_fixture_{name}"] = _kind_fixture(kind, name, spec)
 
 
-@pytest.fixture
-def redis_client(greenroom_target: Target) -> Iterator[Any]:
-    """A redis-py client with the environment's password (when auth is on)."""
-    from greenroom.suites.clients import redis_client as make
-
-    client = make(_require(greenroom_target, "redis"))
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-def _aws_client(target: Target, service: str) -> Any:
-    from greenroom.suites.clients import aws_client
-
-    return aws_client(_require(target, "aws"), service)
-
-
-@pytest.fixture(scope="session")
-def s3_client(greenroom_target: Target) -> Any:
-    """boto3 S3 client for the emulator (or real AWS when the target has no endpoint)."""
-    return _aws_client(greenroom_target, "s3")
-
-
-@pytest.fixture(scope="session")
-def sqs_client(greenroom_target: Target) -> Any:
-    return _aws_client(greenroom_target, "sqs")
-
-
-@pytest.fixture(scope="session")
-def sns_client(greenroom_target: Target) -> Any:
-    return _aws_client(greenroom_target, "sns")
+_register_kind_fixtures(globals())
 
 
 # --- throwaway components ------------------------------------------------------------------------

@@ -78,3 +78,20 @@ def probe_http(url: str, *, any_answer: bool = False) -> Probe:
         return f"200 from {url}"
 
     return run
+
+
+@dataclass(frozen=True)
+class HttpConnection:
+    """An HTTP service: its base URL and the path that proves it healthy."""
+
+    url: str
+    health: str = "/"
+    any_answer: bool = False
+    """A proxy in front of paths it does not know: anything but a 5xx means it is there."""
+
+    def reach(self) -> str:
+        """GET the health path: what answered, or an AssertionError saying what was seen."""
+        try:
+            return probe_http(self.url + self.health, any_answer=self.any_answer)()
+        except ProbeFailed as exc:
+            raise AssertionError(str(exc)) from None

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from greenroom.components import register
-from greenroom.components.access import Access, Probe, probe_http
+from greenroom.components.access import Access, HttpConnection, Probe, probe_http
 from greenroom.components.base import (
     Base,
     Fragment,
@@ -77,6 +77,23 @@ class AppComponent(Base[Service]):
         if port is None or not access.has_port(self.name, port):
             return None
         return f"http://{access.host}:{access.port(self.name, port)}"
+
+    def connect(self, access: Access) -> HttpConnection | None:
+        port = self._health_port()
+        spec = self.spec
+        if (
+            spec.one_shot
+            or not spec.replicas
+            or port is None
+            or not access.has_port(self.name, port)
+        ):
+            return None
+        return HttpConnection(
+            f"http://{access.host}:{access.port(self.name, port)}", spec.health or "/"
+        )
+
+    def reach(self, conn: HttpConnection) -> str | None:
+        return conn.reach() if self.spec.health else None
 
     def readiness(self) -> Readiness:
         if self.spec.one_shot:

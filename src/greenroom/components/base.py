@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
@@ -13,6 +13,7 @@ from greenroom.model.types import Resources
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
     from greenroom.model.refs import References
 
@@ -98,6 +99,26 @@ def limits(resources: Resources | None) -> Fragment:
     if resources.memory is not None:
         out["memory"] = resources.memory
     return out
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A pytest fixture a kind gives a team's tests, made from its connection.
+
+    ``make`` returns the value, or is a generator that yields it and cleans up after the test.
+    """
+
+    make: Callable[[Any], Any]
+    scope: Literal["session", "module", "function"] = "function"
+    doc: str = ""
+
+
+class NotRefused(AssertionError):
+    """A component let in a client that should have been refused."""
+
+
+class Unreachable(AssertionError):
+    """A component did not answer as the environment's credentials say it should."""
 
 
 Shape = Literal["service", "job", "database", "queue", "topic", "bucket", "gateway", "emulator"]
@@ -191,6 +212,22 @@ class Component(Protocol):
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         """How a person reaches it from the host: a URL or a connection string."""
 
+    def connect(self, access: Access) -> Any | None:
+        """What a suite or a test needs to reach it on a replica; None when nothing can."""
+
+    def connect_environ(self, environ: Environ) -> Any | None:
+        """The same, for a deployed environment, from ``GREENROOM_*`` variables."""
+
+    def reach(self, conn: Any) -> str | None:
+        """Prove it answers with the environment's credentials; None when there is no check."""
+
+    def refuse(self, conn: Any) -> str | None:
+        """Prove a client without credentials is refused; None when there is nothing to refuse."""
+
+    fixtures: ClassVar[Mapping[str, Fixture]]
+    """pytest fixtures it offers a team's tests, by fixture name."""
+    why_nothing_to_refuse: ClassVar[str]
+
 
 S = TypeVar("S")
 
@@ -270,3 +307,18 @@ class Base(Generic[S]):
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         return None
+
+    def connect(self, access: Access) -> Any | None:
+        return None
+
+    def connect_environ(self, environ: Environ) -> Any | None:
+        return None
+
+    def reach(self, conn: Any) -> str | None:
+        return None
+
+    def refuse(self, conn: Any) -> str | None:
+        return None
+
+    fixtures: ClassVar[Mapping[str, Fixture]] = {}
+    why_nothing_to_refuse: ClassVar[str] = "auth is off in this environment"

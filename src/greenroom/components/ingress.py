@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from greenroom.components import register
-from greenroom.components.access import Access, Probe, probe_http
+from greenroom.components.access import Access, HttpConnection, Probe, probe_http
 from greenroom.components.base import (
     Base,
     Diagram,
@@ -131,6 +131,14 @@ class IngressComponent(Base[Ingress]):
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         return self.url(access) + "/" if access.has_port(self.name, self.spec.port) else None
+
+    def connect(self, access: Access) -> HttpConnection | None:
+        if not access.has_port(self.name, self.spec.port):
+            return None
+        return HttpConnection(self.url(access), self.spec.routes[0].path, any_answer=True)
+
+    def reach(self, conn: HttpConnection) -> str:
+        return conn.reach()
 
     def caption(self) -> str:
         return f"nginx {self.spec.version or ''} :{self.spec.port}".replace("  ", " ")

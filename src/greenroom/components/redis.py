@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
 import shlex
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
     Client,
+    Fixture,
     Fragment,
+    NotRefused,
     RenderContext,
+    Unreachable,
     healthcheck,
     literal,
     secret_path,
@@ -22,9 +28,52 @@ from greenroom.components.base import (
 from greenroom.model.types import ComponentBase, SecretRef, Text
 
 if TYPE_CHECKING:
+    from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
 
 PORT = 6379
+TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class RedisConnection:
+    """Where one Redis listens and its password (a SecretStr); ``auth``: whether one is needed."""
+
+    host: str
+    port: int
+    password: SecretStr | None
+    auth: bool
+    db: int = 0
+    tls: bool = False
+
+    @property
+    def url(self) -> str:
+        """The URL without credentials, fit for a log line."""
+        return f"{'rediss' if self.tls else 'redis'}://{self.host}:{self.port}/{self.db}"
+
+    def client(self, *, password: str | None = None, anonymous: bool = False) -> Any:
+        """A redis-py client with the environment's password, another one, or none."""
+        import redis
+
+        secret = self.password.get_secret_value() if self.password else None
+        return redis.Redis(
+            host=self.host,
+            port=self.port,
+            db=self.db,
+            ssl=self.tls,
+            password=None if anonymous else (password if password is not None else secret),
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
+        )
+
+
+def redis_client(conn: RedisConnection) -> Iterator[Any]:
+    """A redis-py client with the environment's password (when auth is on), closed after."""
+    client = conn.client()
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 class Redis(ComponentBase):
@@ -47,6 +96,9 @@ class RedisComponent(Base[Redis]):
     """The password never reaches a command line: a shell builtin writes it to a config file."""
 
     spec_model = Redis
+    fixtures: ClassVar[Mapping[str, Fixture]] = {
+        "redis_client": Fixture(redis_client, doc=redis_client.__doc__ or "")
+    }
 
     shape = "database"
 
@@ -144,3 +196,73 @@ class RedisComponent(Base[Redis]):
         return Client(
             env={**env, "REDIS_PASSWORD_FILE": secret_path(password)}, secrets=(password,)
         )
+
+    def connect(self, access: Access) -> RedisConnection:
+        secret = self._password()
+        return RedisConnection(
+            host=access.host,
+            port=access.port(self.name, PORT),
+            password=access.secrets[secret] if secret else None,
+            auth=self.spec.auth,
+        )
+
+    def connect_environ(self, environ: Environ) -> RedisConnection | None:
+        from urllib.parse import urlsplit
+
+        url = environ.need("REDIS_URL")
+        if not url:
+            return None
+        parts = urlsplit(url)
+        try:
+            port = parts.port or PORT
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname or port < 0:
+            environ.problem("GREENROOM_REDIS_URL is not a redis:// or rediss:// URL with a host")
+            return None
+        secret = environ.get("REDIS_PASSWORD") or (parts.password or "")
+        if self.spec.auth and not secret:
+            environ.problem(
+                "auth is on: put the Redis password in GREENROOM_REDIS_URL "
+                "(redis://:PASSWORD@host:port) or GREENROOM_REDIS_PASSWORD"
+            )
+        path = parts.path.strip("/")
+        return RedisConnection(
+            host=parts.hostname,
+            port=port,
+            password=SecretStr(secret) if secret else None,
+            auth=self.spec.auth,
+            db=int(path) if path.isdigit() else 0,
+            tls=parts.scheme == "rediss",
+        )
+
+    def reach(self, conn: RedisConnection) -> str:
+        client = conn.client()
+        try:
+            client.ping()
+            version = client.info("server").get("redis_version", "?")
+        finally:
+            client.close()
+        return f"Redis {version} at {conn.url}"
+
+    def refuse(self, conn: RedisConnection) -> str | None:
+        import redis
+
+        if not conn.auth:
+            return None
+        for label, client in (
+            ("no password", conn.client(anonymous=True)),
+            ("a wrong password", conn.client(password=secrets.token_urlsafe(18))),
+        ):
+            try:
+                client.ping()
+            except (redis.AuthenticationError, redis.ResponseError) as exc:
+                text = str(exc)
+                refused = "NOAUTH" in text or "WRONGPASS" in text
+                if not refused and not isinstance(exc, redis.AuthenticationError):
+                    raise Unreachable(f"{label}: unexpected answer {text[:200]}") from None
+            else:
+                raise NotRefused(f"Redis answered PING with {label} although auth is on")
+            finally:
+                client.close()
+        return "no password and a wrong password are refused"

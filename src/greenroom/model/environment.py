@@ -20,6 +20,7 @@ from greenroom.model.types import (
     Service,
     Slo,
     Spec,
+    SuiteSpec,
     Zone,
 )
 
@@ -45,6 +46,8 @@ class Environment(Spec):
     rollout: Rollout = Field(default_factory=Rollout)
     slo: Slo = Field(default_factory=Slo)
     backup: Backup = Field(default_factory=Backup)
+    suites: dict[Name, SuiteSpec] = Field(default_factory=dict)
+    """Where each suite's own tests live: `suites: {smoke: {path: tests/smoke}}`."""
     intended_differences: list[str] = Field(default_factory=list)
     """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
 

@@ -188,6 +188,13 @@ class Slo(Spec):
     latency_p99_ms: int | None = Field(default=None, ge=1)
 
 
+class SuiteSpec(Spec):
+    """A suite's own tests: the team's folder, run after the checks greenroom gives every kind."""
+
+    path: str | None = None
+    """Folder of pytest files, relative to the project root (default: `tests/<suite>`)."""
+
+
 class Backup(Spec):
     schedule: Literal["none", "hourly", "daily", "weekly"] = "none"
     retention_days: int = Field(default=7, ge=1)

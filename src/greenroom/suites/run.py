@@ -34,16 +34,40 @@ class SuiteRun:
         return self.entry.passed
 
 
-def suite_dir(suite: str) -> Path:
-    """The folder of ``suite``'s tests inside the installed package."""
-    try:
-        module = import_module(SUITES[suite])
-    except KeyError:
-        raise ConfigError(
-            f"no suite named {suite!r}", hint=f"use one of: {', '.join(sorted(SUITES))}"
-        ) from None
+def suite_dir(suite: str) -> Path | None:
+    """The folder of greenroom's own checks for ``suite`` inside the package, if it has one."""
+    if suite not in SUITES:
+        return None
+    module = import_module(SUITES[suite])
     assert module.__file__
     return Path(module.__file__).parent
+
+
+def team_dir(suite: str, target: Target, root: Path) -> Path | None:
+    """The team's own tests for ``suite``: the model's `suites.<suite>.path`, else tests/<suite>."""
+    spec = target.model.suites.get(suite) if target.model is not None else None
+    path = root / (spec.path if spec and spec.path else f"tests/{suite}")
+    if path.is_dir():
+        return path
+    if spec and spec.path:
+        raise ConfigError(
+            f"suites.{suite}.path is {spec.path}, which is not a folder of {root}",
+            hint=f"create {path} with the team's test_*.py files, or fix the path in envs/",
+        )
+    return None
+
+
+def suite_dirs(suite: str, target: Target, root: Path) -> list[Path]:
+    """greenroom's own checks first, then the team's tests; an error when there are neither."""
+    found = [d for d in (suite_dir(suite), team_dir(suite, target, root)) if d is not None]
+    if not found:
+        raise ConfigError(
+            f"no suite named {suite!r}: greenroom has no {suite} checks and {root}/tests/{suite} "
+            "does not exist",
+            hint=f"put the {suite} tests in tests/{suite}/ or name their folder in envs/ "
+            f"(suites: {{{suite}: {{path: ...}}}}); greenroom's own: {', '.join(sorted(SUITES))}",
+        )
+    return found
 
 
 def default_junit(suite: str, env: str, workdir: Path) -> Path:
@@ -55,18 +79,18 @@ def pytest_args(
     suite: str,
     env: str,
     junit: Path,
+    folders: Sequence[Path],
     *,
     deadline: float | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """The argv of one run: the suite's own folder, no project config, no cache, a JUnit file."""
-    folder = suite_dir(suite)
+    """The argv of one run: the suite's folders, no project config, no cache, a JUnit file."""
     args = [
-        str(folder),
+        *map(str, folders),
         "-c",
         os.devnull,
         "--rootdir",
-        str(folder),
+        str(folders[-1]),
         "-p",
         "no:cacheprovider",
         "--tb=short",
@@ -120,10 +144,11 @@ def run_suite(
             f"{env}: no app image digest to record the {suite} run against",
             hint=f"bring the replica up with `inv up {env}` (it builds the app images)",
         )
+    folders = suite_dirs(suite, resolved, _checkout())
     path = Path(junit) if junit else default_junit(suite, resolved.env, workdir())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    args = pytest_args(suite, resolved.env, path, deadline=deadline, extra=extra_args)
+    args = pytest_args(suite, resolved.env, path, folders, deadline=deadline, extra=extra_args)
     code = pytest.main(args, plugins=[TargetPlugin(resolved)])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt

@@ -55,7 +55,8 @@ def test_smoke_passes_and_each_run_is_one_ledger_entry(
     assert [e.result for e in runs] == ["pass", "pass"]
     assert dev_target.digest.startswith("sha256:")
     assert {e.junit_sha256 for e in runs} == {first.entry.junit_sha256, again.entry.junit_sha256}
-    secret = dev_target.postgres.password.get_secret_value() if dev_target.postgres else "x"
+    pg = dev_target.connection("postgres")
+    secret = pg.password.get_secret_value() if pg else "x"
     for path in (first.junit, again.junit, ledger):
         assert secret not in path.read_text()
 

@@ -33,7 +33,8 @@ def variant(dev_replica: Replica, request: pytest.FixtureRequest) -> Iterator[li
 @pytest.mark.parametrize("variant", [["components.aws.emulator=moto"]], indirect=True)
 def test_smoke_passes_with_moto(variant: list[str], tmp_path: Path) -> None:
     target = resolve_target("dev", overrides=variant)
-    assert target.aws and target.aws.emulator == "moto"
+    aws = target.connection("aws")
+    assert aws and aws.emulator == "moto"
     ledger = tmp_path / "ledger.jsonl"
     run = run_suite("smoke", "dev", target=target, junit=tmp_path / "moto.xml", ledger=ledger)
     assert run.passed
@@ -45,7 +46,8 @@ def test_redis_auth_is_enforced_and_a_wrong_password_named(
     variant: list[str], tmp_path: Path
 ) -> None:
     target = resolve_target("dev", overrides=variant)
-    assert target.redis and target.redis.auth and target.redis.password
+    rd = target.connection("redis")
+    assert rd and rd.auth and rd.password
     ledger = tmp_path / "ledger.jsonl"
     run = run_suite("smoke", "dev", target=target, junit=tmp_path / "auth.xml", ledger=ledger)
     assert run.passed
@@ -53,7 +55,8 @@ def test_redis_auth_is_enforced_and_a_wrong_password_named(
     refusal = next(c for c in cases if c.get("name") == "test_refused_without_credentials[redis]")
     assert refusal.find("skipped") is None, "with auth on, the refusal check must really run"
 
-    wrong = replace(target, redis=replace(target.redis, password=SecretStr("wrong-password")))
+    wrong_redis = replace(rd, password=SecretStr("wrong-password"))
+    wrong = replace(target, connections={**target.connections, "redis": wrong_redis})
     with pytest.raises(SuiteError) as err:
         run_suite(
             "smoke", "dev", target=wrong, junit=tmp_path / "wrong.xml", ledger=ledger, deadline=8

@@ -176,13 +176,11 @@ def test_app_services_get_connections_and_their_own_env_wins(make_env, context):
         "NATS_STREAM": "ORDERS",
         "NATS_SUBJECT": "orders.paid",
         "NATS_URL": "nats://nats:4222",
-        "ORDER_EVENTS_TOPIC": "order-events",
         "PGDATABASE": "shop",
         "PGHOST": "postgres",
         "PGPASSWORD_FILE": "/run/secrets/pg-password",
         "PGPORT": "5432",
         "PGUSER": "shop",
-        "RECEIPTS_BUCKET": "shop-receipts",
         "REDIS_URL": "redis://redis:6379/0",
     }
     assert worker["healthcheck"]["test"] == ["CMD", "curl", "-fsS", "http://127.0.0.1:8001/healthz"]

@@ -104,4 +104,13 @@ def test_a_target_without_digest_is_refused_before_running(fake: Path) -> None:
 
 def test_the_packaged_smoke_suite_is_found() -> None:
     folder = run_module.suite_dir("smoke")
-    assert (folder / "test_smoke.py").is_file()
+    assert folder and (folder / "test_smoke.py").is_file()
+
+
+def test_a_teams_own_suite_folder_runs_after_greenrooms_checks(tmp_path: Path) -> None:
+    own = tmp_path / "tests" / "contract"
+    own.mkdir(parents=True)
+    assert run_module.suite_dirs("contract", _target(), tmp_path) == [own]
+    (tmp_path / "tests" / "smoke").mkdir()
+    dirs = run_module.suite_dirs("smoke", _target(), tmp_path)
+    assert dirs == [run_module.suite_dir("smoke"), tmp_path / "tests" / "smoke"]

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from greenroom.suites.clients import with_nats
-from greenroom.suites.target import NatsTarget
+from greenroom.components.nats.connection import NatsConnection
 
 
 def _closed_port() -> int:
@@ -20,17 +19,10 @@ def _closed_port() -> int:
 
 @pytest.mark.timeout(30)
 def test_a_dead_nats_server_is_an_error_not_a_hang() -> None:
-    target = NatsTarget(
-        url=f"nats://127.0.0.1:{_closed_port()}",
-        token=None,
-        auth=False,
-        stream="ORDERS",
-        subject="orders.created",
-        durable="orders-worker",
-    )
+    conn = NatsConnection(url=f"nats://127.0.0.1:{_closed_port()}", token=None, auth=False)
 
     async def use(nc: Any) -> str:
         return "connected"
 
     with pytest.raises(Exception, match="no servers available"):
-        with_nats(target, use)
+        conn.run(use)

@@ -5,17 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from greenroom.components.aws.spec import Aws
 from greenroom.errors import ConfigError, SuiteError
 from greenroom.model import load_environment
 from greenroom.model.environment import Environment
 from greenroom.runtime.probes import Access
 from greenroom.suites.target import (
-    app_names,
     combined_digest,
     replica_target,
     resolve_target,
-    subscribed_queues,
     target_from_environ,
 )
 
@@ -34,19 +31,18 @@ def test_a_full_set_of_variables_makes_a_target() -> None:
     target = target_from_environ(load_environment("dev"), FULL)
     assert target.kind == "environ" and target.env == "dev" and target.digest == DIGEST
     assert target.api_url == "https://api.shop.example.com"
-    assert target.postgres and target.postgres.host == "db.internal"
-    assert (target.postgres.port, target.postgres.user, target.postgres.database) == (
-        5432,
-        "shop",
-        "shop",
-    )
-    assert target.postgres.password.get_secret_value() == "pg-secret"
-    assert target.redis and target.redis.tls and target.redis.db == 2
-    assert target.redis.url == "rediss://cache.internal:6380/2"
-    assert target.redis.password and target.redis.password.get_secret_value() == "redis-secret"
-    assert target.aws and target.aws.endpoint_url is None
-    assert target.aws.queues == ("order-events", "order-audit")
-    assert target.nats and (target.nats.stream, target.nats.subject) == ("ORDERS", "orders.created")
+    pg, rd = target.connection("postgres"), target.connection("redis")
+    assert pg and pg.host == "db.internal"
+    assert (pg.port, pg.user, pg.database) == (5432, "shop", "shop")
+    assert pg.password.get_secret_value() == "pg-secret"
+    assert rd and rd.tls and rd.db == 2
+    assert rd.url == "rediss://cache.internal:6380/2"
+    assert rd.password and rd.password.get_secret_value() == "redis-secret"
+    aws = target.connection("aws")
+    assert aws and aws.endpoint_url is None
+    assert set(aws.queues) >= {"order-events", "order-audit"}
+    nats = target.connection("nats")
+    assert nats and nats.url == "nats://bus.internal:4222" and nats.streams == ("ORDERS",)
 
 
 def test_secrets_never_show_in_the_target_repr() -> None:
@@ -75,10 +71,11 @@ def test_every_missing_variable_is_named_in_one_error() -> None:
 def test_prod_needs_a_redis_password_because_auth_is_on() -> None:
     env = load_environment("prod")
     variables = dict(FULL, GREENROOM_REDIS_URL="redis://cache.internal:6379/0")
-    with pytest.raises(ConfigError, match="requires a Redis password"):
+    with pytest.raises(ConfigError, match="auth is on: put the Redis password"):
         target_from_environ(env, variables)
     target = target_from_environ(env, dict(variables, GREENROOM_REDIS_PASSWORD="pw"))
-    assert target.redis and target.redis.auth
+    rd = target.connection("redis")
+    assert rd and rd.auth
 
 
 def test_an_emulator_endpoint_and_region_come_from_variables() -> None:
@@ -86,8 +83,9 @@ def test_an_emulator_endpoint_and_region_come_from_variables() -> None:
         FULL, GREENROOM_AWS_ENDPOINT_URL="http://127.0.0.1:4566", GREENROOM_AWS_REGION="eu-west-1"
     )
     target = target_from_environ(load_environment("dev"), variables)
-    assert target.aws and target.aws.endpoint_url == "http://127.0.0.1:4566"
-    assert target.aws.region == "eu-west-1"
+    aws = target.connection("aws")
+    assert aws and aws.endpoint_url == "http://127.0.0.1:4566"
+    assert aws.region == "eu-west-1"
 
 
 def test_bad_urls_are_named() -> None:
@@ -102,20 +100,6 @@ def test_an_unknown_target_kind_says_which_exist() -> None:
     with pytest.raises(ConfigError, match="unknown target 'cloud'") as err:
         resolve_target("dev", "cloud")
     assert err.value.hint and "environ" in err.value.hint
-
-
-def test_resource_names_come_from_the_services_and_the_model() -> None:
-    env = load_environment("dev")
-    names = app_names(env)
-    assert (names.stream, names.subject, names.durable) == (
-        "ORDERS",
-        "orders.created",
-        "orders-worker",
-    )
-    assert (names.bucket, names.topic) == ("shop-receipts", "order-events")
-    aws = env.component("aws")
-    assert isinstance(aws, Aws)
-    assert subscribed_queues(aws, "no-such-topic") == ()
 
 
 def test_one_image_is_its_own_digest_several_are_combined() -> None:
@@ -139,19 +123,21 @@ def test_a_dev_replica_is_reached_on_its_host_ports() -> None:
     target = replica_target(env, access, {"app": DIGEST})
     assert target.kind == "replica" and target.digest == DIGEST
     assert target.api_url == f"http://127.0.0.1:{access.port('api', 8000)}"
-    assert target.postgres and target.postgres.port == access.port("postgres", 5432)
-    assert target.redis and not target.redis.auth and target.redis.password is None
-    assert target.aws and target.aws.endpoint_url == f"http://127.0.0.1:{access.port('aws', 4566)}"
+    pg, rd, aws = (target.connection(k) for k in ("postgres", "redis", "aws"))
+    assert pg and pg.port == access.port("postgres", 5432)
+    assert rd and not rd.auth and rd.password is None
+    assert aws and aws.endpoint_url == f"http://127.0.0.1:{access.port('aws', 4566)}"
+    assert target.connections["api"].url == target.api_url
+    assert "migrate" not in target.connections
 
 
 def test_a_prod_replica_goes_through_its_ingress_with_redis_auth() -> None:
     env, access = _access("prod")
     target = replica_target(env, access, {"app": DIGEST})
     assert target.api_url == f"http://127.0.0.1:{access.port('ingress', 8080)}"
-    assert target.redis and target.redis.auth
-    assert target.redis.password and target.redis.password.get_secret_value() == (
-        "value-of-redis-password"
-    )
+    rd = target.connection("redis")
+    assert rd and rd.auth
+    assert rd.password and rd.password.get_secret_value() == "value-of-redis-password"
 
 
 def test_a_replica_missing_a_port_says_how_to_fix_it() -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed, http_get
+from greenroom.components.aws import connection
+from greenroom.components.aws.connection import AwsConnection
 from greenroom.components.aws.spec import Aws
 from greenroom.components.base import (
     Base,
     Client,
     Diagram,
     Edge,
+    Fixture,
     Fragment,
     Node,
     RenderContext,
@@ -24,6 +28,7 @@ from greenroom.components.report import Report
 
 if TYPE_CHECKING:
     from greenroom.components.aws.provision import AwsTarget
+    from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
     from greenroom.model.problems import KeyPath
     from greenroom.model.refs import References
@@ -67,6 +72,14 @@ class AwsComponent(Base[Aws]):
     """Clients get `AWS_ENDPOINT_URL`, so the same boto3 code talks to the emulator or to AWS."""
 
     spec_model = Aws
+    fixtures: ClassVar[Mapping[str, Fixture]] = {
+        **{
+            f"{service}_client": Fixture(connection._client(service), scope="session")
+            for service in ("s3", "sqs", "sns", "ssm", "secretsmanager", "logs")
+        },
+        "aws_connection": Fixture(connection.aws_connection, scope="session"),
+    }
+    why_nothing_to_refuse = "an emulator accepts any credentials"
 
     def check(self, c: References) -> None:
         key, aws = self.name, self.spec
@@ -187,10 +200,6 @@ class AwsComponent(Base[Aws]):
             "AWS_DEFAULT_REGION": spec.region,
             **CREDENTIALS,
         }
-        if spec.buckets:
-            env["RECEIPTS_BUCKET"] = spec.buckets[0].name
-        if spec.topics:
-            env["ORDER_EVENTS_TOPIC"] = spec.topics[0].name
         return Client(env=env)
 
     def images(self) -> tuple[str, ...]:
@@ -235,3 +244,28 @@ class AwsComponent(Base[Aws]):
         if not access.has_port(self.name, self.emulator.port):
             return None
         return f"{self.endpoint_url(access)} ({self.spec.emulator}, {self.spec.region})"
+
+    def _connection(self, region: str, endpoint_url: str | None) -> AwsConnection:
+        spec = self.spec
+        return AwsConnection(
+            region=region,
+            endpoint_url=endpoint_url,
+            buckets=tuple(b.name for b in spec.buckets),
+            queues=tuple(q.name for q in spec.queues),
+            topics=tuple(t.name for t in spec.topics),
+            emulator=spec.emulator if endpoint_url else None,
+        )
+
+    def connect(self, access: Access) -> AwsConnection:
+        return self._connection(self.spec.region, self.endpoint_url(access))
+
+    def connect_environ(self, environ: Environ) -> AwsConnection:
+        return self._connection(
+            environ.get("AWS_REGION") or self.spec.region, environ.get("AWS_ENDPOINT_URL") or None
+        )
+
+    def reach(self, conn: AwsConnection) -> str:
+        return connection.reach(conn)
+
+    def refuse(self, conn: AwsConnection) -> str | None:
+        return connection.refuse(conn)

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import SecretStr
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
     Client,
+    Fixture,
     Fragment,
     RenderContext,
     healthcheck,
     secret_path,
     shell,
 )
+from greenroom.components.nats import connection
+from greenroom.components.nats.connection import NatsConnection
 from greenroom.components.nats.spec import Nats
 from greenroom.components.report import Report
 
 if TYPE_CHECKING:
+    from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
     from greenroom.model.problems import KeyPath
     from greenroom.model.refs import References
@@ -52,6 +59,16 @@ class NatsComponent(Base[Nats]):
     """Monitoring on 8222 doubles as the health endpoint; data lives in a named volume."""
 
     spec_model = Nats
+    fixtures: ClassVar[Mapping[str, Fixture]] = {
+        "nats_url": Fixture(
+            connection.nats_url, scope="session", doc=connection.nats_url.__doc__ or ""
+        ),
+        "nats_connection": Fixture(
+            connection.nats_connection,
+            scope="session",
+            doc=connection.nats_connection.__doc__ or "",
+        ),
+    }
 
     def check(self, c: References) -> None:
         key, nats = self.name, self.spec
@@ -150,6 +167,30 @@ class NatsComponent(Base[Nats]):
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         return self.url(access) if access.has_port(self.name, PORT) else None
+
+    def connect(self, access: Access) -> NatsConnection:
+        token = self._token()
+        return NatsConnection(
+            url=self.url(access),
+            token=access.secrets[token] if token else None,
+            auth=self.spec.auth,
+            streams=tuple(s.name for s in self.spec.streams),
+        )
+
+    def connect_environ(self, environ: Environ) -> NatsConnection:
+        token = environ.need("NATS_TOKEN") if self.spec.auth else environ.get("NATS_TOKEN")
+        return NatsConnection(
+            url=environ.need("NATS_URL"),
+            token=SecretStr(token) if token else None,
+            auth=self.spec.auth,
+            streams=tuple(s.name for s in self.spec.streams),
+        )
+
+    def reach(self, conn: NatsConnection) -> str:
+        return connection.reach(conn)
+
+    def refuse(self, conn: NatsConnection) -> str | None:
+        return connection.refuse(conn)
 
 
 async def _ready(url: str, token: str | None) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import SecretStr
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
@@ -11,6 +14,7 @@ from greenroom.components.base import (
     Client,
     Diagram,
     Edge,
+    Fixture,
     Fragment,
     Node,
     RenderContext,
@@ -19,10 +23,13 @@ from greenroom.components.base import (
     node_id,
     secret_path,
 )
+from greenroom.components.postgres import connection
+from greenroom.components.postgres.connection import PostgresConnection
 from greenroom.components.postgres.spec import Postgres
 from greenroom.components.report import Report
 
 if TYPE_CHECKING:
+    from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
 
 PORT = 5432
@@ -83,6 +90,9 @@ class PostgresComponent(Base[Postgres]):
 
     spec_model = Postgres
     shape = "database"
+    fixtures: ClassVar[Mapping[str, Fixture]] = {
+        "pg_conn": Fixture(connection.pg_conn, doc=connection.pg_conn.__doc__ or "")
+    }
 
     @property
     def replica(self) -> str:
@@ -252,3 +262,27 @@ class PostgresComponent(Base[Postgres]):
             },
             secrets=(self.spec.password.secret,),
         )
+
+    def connect(self, access: Access) -> PostgresConnection:
+        return PostgresConnection(
+            host=access.host,
+            port=access.port(self.name, PORT),
+            user=self.spec.user,
+            database=self.spec.database,
+            password=access.secrets[self.spec.password.secret],
+        )
+
+    def connect_environ(self, environ: Environ) -> PostgresConnection:
+        return PostgresConnection(
+            host=environ.need("PGHOST"),
+            port=environ.port("PGPORT", PORT),
+            user=environ.get("PGUSER") or self.spec.user,
+            database=environ.get("PGDATABASE") or self.spec.database,
+            password=SecretStr(environ.need("PGPASSWORD")),
+        )
+
+    def reach(self, conn: PostgresConnection) -> str:
+        return connection.reach(conn)
+
+    def refuse(self, conn: PostgresConnection) -> str:
+        return connection.refuse(conn)

@@ -1,5 +1,5 @@
 """The smoke suite: every component reachable (and refused without credentials where auth is on),
-and one order followed through every hop within a deadline, naming the hop that breaks.
+every service healthy; then the team's own smoke tests (`suites.smoke.path`, default tests/smoke).
 
 Run it with ``inv test smoke [--env ENV]`` (default dev). Against a local replica
 (``--target replica``, the default) endpoints and secrets come from the replica. Against a deployed
@@ -21,7 +21,6 @@ queues) and whether auth is on come from ``envs/ENV.yaml``:
 ``GREENROOM_AWS_ENDPOINT_URL``  an AWS emulator's URL; absent means real AWS with the caller's
                                 own credentials (``AWS_PROFILE``, ``AWS_ACCESS_KEY_ID``...)
 ``GREENROOM_AWS_REGION``        region (default: the model's)
-``GREENROOM_RECEIPTS_BUCKET``   receipts bucket, when the deployed name differs from the model's
-``GREENROOM_SMOKE_DEADLINE``    seconds the order may take through all hops (default 30)
+``GREENROOM_SMOKE_DEADLINE``    seconds a journey may take through all hops (default 30)
 ==============================  ===========================================================
 """

@@ -1,52 +1,59 @@
-"""Smoke: reachable with the environment's credentials, refused without, one order end to end."""
+"""Smoke: every component reachable with the environment's credentials and refused without them
+where auth is on; every service healthy. The team's own smoke tests run after these."""
 
 from __future__ import annotations
 
 import pytest
 
-from greenroom.suites.journey import HopFailed, describe, follow
-from greenroom.suites.smoke.order import OrderJourney
-from greenroom.suites.smoke.reach import REACH, REFUSE, WHY_NOTHING_TO_REFUSE
+from greenroom.suites.journey import describe
 from greenroom.suites.target import Target
 
 
 def _secrets(target: Target) -> list[str]:
-    return OrderJourney(target).secrets()
+    values = [
+        getattr(conn, attr, None)
+        for conn in target.connections.values()
+        for attr in ("password", "token")
+    ]
+    return [v.get_secret_value() for v in values if v is not None]
 
 
-def _present(target: Target, kind: str) -> bool:
-    return bool(target.api_url) if kind == "api" else kind in target.components()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "part" in metafunc.fixturenames:
+        from greenroom.pytest_plugin import TARGET_KEY
+
+        target = metafunc.config.stash.get(TARGET_KEY, None)
+        names = sorted(target.connections) if target is not None else []
+        metafunc.parametrize("part", names)
 
 
-@pytest.mark.parametrize("kind", list(REACH))
-def test_reachable(greenroom_target: Target, kind: str) -> None:
-    if not _present(greenroom_target, kind):
-        pytest.skip(f"{greenroom_target.env} has no {kind}")
+def _label(target: Target, part: str) -> str:
+    kind = target.parts[part].kind
+    return part if part == kind else f"{part} ({kind})"
+
+
+def test_reachable(greenroom_target: Target, part: str) -> None:
+    component = greenroom_target.parts[part]
     try:
-        REACH[kind](greenroom_target)
+        seen = component.reach(greenroom_target.connections[part])
     except Exception as exc:
         pytest.fail(
-            f"{kind} is not reachable with {greenroom_target.env}'s credentials: "
-            f"{describe(exc, _secrets(greenroom_target))}",
+            f"{_label(greenroom_target, part)} is not reachable with {greenroom_target.env}'s "
+            f"credentials: {describe(exc, _secrets(greenroom_target))}",
             pytrace=False,
         )
+    if seen is None:
+        pytest.skip(f"{part}: {component.kind} has no reach check")
 
 
-@pytest.mark.parametrize("kind", list(REFUSE))
-def test_refused_without_credentials(greenroom_target: Target, kind: str) -> None:
-    if not _present(greenroom_target, kind):
-        pytest.skip(f"{greenroom_target.env} has no {kind}")
+def test_refused_without_credentials(greenroom_target: Target, part: str) -> None:
+    component = greenroom_target.parts[part]
     try:
-        outcome = REFUSE[kind](greenroom_target)
+        outcome = component.refuse(greenroom_target.connections[part])
     except Exception as exc:
-        pytest.fail(f"{kind}: {describe(exc, _secrets(greenroom_target))}", pytrace=False)
+        pytest.fail(
+            f"{_label(greenroom_target, part)}: {describe(exc, _secrets(greenroom_target))}",
+            pytrace=False,
+        )
     if outcome is None:
-        pytest.skip(f"{kind}: nothing to refuse ({WHY_NOTHING_TO_REFUSE.get(kind, 'no auth')})")
-
-
-def test_order_journey(greenroom_target: Target, greenroom_deadline: float) -> None:
-    journey = OrderJourney(greenroom_target)
-    try:
-        follow(journey.hops(), deadline=greenroom_deadline, secrets=journey.secrets())
-    except HopFailed as exc:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.skip(f"{part}: nothing to refuse ({component.why_nothing_to_refuse})")

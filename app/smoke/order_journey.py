@@ -8,18 +8,65 @@ are made visible again at once.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from greenroom.suites.clients import aws_client, pg_connect, with_nats
 from greenroom.suites.journey import Hop, NotYet
-from greenroom.suites.smoke.reach import http
 from greenroom.suites.target import Target
 
 RECEIPTED = "receipted"
+HTTP_TIMEOUT = 5.0
 SQS_ROUNDS = 10
 """Receive batches per attempt in one queue (10 messages each) before the next attempt."""
+
+
+def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
+    """(status, parsed JSON or text) of one request; HTTP errors are returned, not raised."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+@dataclass(frozen=True)
+class Names:
+    """The resources the shop is configured with, read from its services' environment."""
+
+    stream: str
+    subject: str
+    bucket: str
+    topic: str
+    queues: tuple[str, ...]
+
+    @classmethod
+    def of(cls, target: Target) -> Names:
+        assert target.model is not None, "the target carries no model"
+        env: dict[str, str] = {}
+        for service in target.model.services.values():
+            env = {**service.env, **env}
+        topic = env["ORDER_EVENTS_TOPIC"]
+        aws = next(c for c in target.model.components.values() if c.kind == "aws")
+        queues = tuple(sub.queue for t in aws.topics if t.name == topic for sub in t.subscriptions)
+        return cls(
+            stream=env["NATS_STREAM"],
+            subject=env["NATS_SUBJECT"],
+            bucket=env["RECEIPTS_BUCKET"],
+            topic=topic,
+            queues=queues,
+        )
 
 
 @dataclass
@@ -34,6 +81,10 @@ class OrderJourney:
     stream_seq: int | None = None
     queues_seen: set[str] = field(default_factory=set)
 
+    @property
+    def names(self) -> Names:
+        return Names.of(self.target)
+
     def hops(self) -> list[Hop]:
         return [
             Hop("client → API", self.post_order, retry=False),
@@ -45,11 +96,10 @@ class OrderJourney:
         ]
 
     def secrets(self) -> list[str]:
-        t = self.target
         values = [
-            t.postgres.password if t.postgres else None,
-            t.redis.password if t.redis else None,
-            t.nats.token if t.nats else None,
+            getattr(conn, attr, None)
+            for conn in self.target.connections.values()
+            for attr in ("password", "token")
         ]
         return [v.get_secret_value() for v in values if v is not None]
 
@@ -70,7 +120,7 @@ class OrderJourney:
 
     def order_row(self) -> str:
         pg = self._postgres()
-        with pg_connect(pg) as conn:
+        with pg.connect() as conn:
             row = conn.execute(
                 "SELECT sku, status FROM orders WHERE id = %s", (self.order_id,)
             ).fetchone()
@@ -88,7 +138,7 @@ class OrderJourney:
         return f"order row ({row[1]}) and outbox row {self.outbox_id}"
 
     def relayed(self) -> str:
-        with pg_connect(self._postgres()) as conn:
+        with self._postgres().connect() as conn:
             row = conn.execute(
                 "SELECT published_at FROM outbox WHERE id = %s", (self.outbox_id,)
             ).fetchone()
@@ -96,40 +146,37 @@ class OrderJourney:
             raise NotYet(f"outbox row {self.outbox_id} not drained yet (is the relay running?)")
         if self.stream_seq is None:
             self.stream_seq = self._find_on_stream()
-        nt = self.target.nats
-        assert nt
-        return f"{nt.stream} seq {self.stream_seq} on {nt.subject}"
+        return f"{self.names.stream} seq {self.stream_seq} on {self.names.subject}"
 
     def receipt(self) -> str:
-        aws = self.target.aws
-        assert aws, "the target has no AWS component"
+        aws = self._aws()
+        bucket = self.names.bucket
         key = f"receipts/{self.order_id}.json"
         try:
-            obj = aws_client(aws, "s3").get_object(Bucket=aws.bucket, Key=key)
+            obj = aws.client("s3").get_object(Bucket=bucket, Key=key)
         except Exception as exc:
             code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
             if code in {"NoSuchKey", "404"}:
-                raise NotYet(f"s3://{aws.bucket}/{key} not written yet") from None
+                raise NotYet(f"s3://{bucket}/{key} not written yet") from None
             raise
         receipt = json.loads(obj["Body"].read())
         if receipt.get("order_id") != self.order_id:
-            raise AssertionError(f"s3://{aws.bucket}/{key} names order {receipt.get('order_id')}")
-        return f"s3://{aws.bucket}/{key}"
+            raise AssertionError(f"s3://{bucket}/{key} names order {receipt.get('order_id')}")
+        return f"s3://{bucket}/{key}"
 
     def fanned_out(self) -> str:
-        aws = self.target.aws
-        assert aws, "the target has no AWS component"
-        sqs = aws_client(aws, "sqs")
-        for queue in aws.queues:
+        sqs = self._aws().client("sqs")
+        queues = self.names.queues
+        for queue in queues:
             if queue not in self.queues_seen and self._take_from(sqs, queue):
                 self.queues_seen.add(queue)
-        missing = [q for q in aws.queues if q not in self.queues_seen]
+        missing = [q for q in queues if q not in self.queues_seen]
         if missing:
             raise NotYet(f"no announcement of order {self.order_id} in SQS {', '.join(missing)}")
-        return f"announced in {', '.join(aws.queues)}"
+        return f"announced in {', '.join(queues)}"
 
     def receipted(self) -> str:
-        with pg_connect(self._postgres()) as conn:
+        with self._postgres().connect() as conn:
             row = conn.execute(
                 "SELECT status FROM orders WHERE id = %s", (self.order_id,)
             ).fetchone()
@@ -141,39 +188,47 @@ class OrderJourney:
     # --- helpers -------------------------------------------------------------------------------
 
     def _postgres(self) -> Any:
-        assert self.target.postgres, "the target has no Postgres component"
-        return self.target.postgres
+        pg = self.target.connection("postgres")
+        assert pg, "the target has no Postgres component"
+        return pg
+
+    def _aws(self) -> Any:
+        aws = self.target.connection("aws")
+        assert aws, "the target has no AWS component"
+        return aws
 
     def _stream_last_seq(self) -> int | None:
         """Where the stream stood before the order, so the search starts there (None: unknown)."""
-        nt = self.target.nats
+        nt = self.target.connection("nats")
         if nt is None:
             return None
+        stream = self.names.stream
 
         async def use(nc: Any) -> int:
-            info = await nc.jetstream(timeout=5).stream_info(nt.stream)
+            info = await nc.jetstream(timeout=5).stream_info(stream)
             return int(info.state.last_seq)
 
         try:
-            return with_nats(nt, use)
+            return int(nt.run(use))
         except Exception:
             return None
 
     def _find_on_stream(self) -> int:
         """The sequence of this order's message: matched by message id or order id, not consumed."""
-        nt = self.target.nats
+        nt = self.target.connection("nats")
         assert nt, "the target has no NATS component"
         start = (self.start_seq or 0) + 1
+        stream, subject = self.names.stream, self.names.subject
 
         async def use(nc: Any) -> int:
             from nats.js.errors import NotFoundError
 
             js = nc.jetstream(timeout=5)
-            state = (await js.stream_info(nt.stream)).state
+            state = (await js.stream_info(stream)).state
             seq = max(start, int(state.first_seq))
             while seq <= state.last_seq:
                 try:
-                    msg = await js.get_msg(nt.stream, seq=seq, subject=nt.subject, next=True)
+                    msg = await js.get_msg(stream, seq=seq, subject=subject, next=True)
                 except NotFoundError:
                     break
                 headers = msg.headers or {}
@@ -184,10 +239,10 @@ class OrderJourney:
                 seq = int(msg.seq) + 1
             raise NotYet(
                 f"outbox row published, but no message for order {self.order_id} on "
-                f"{nt.stream}/{nt.subject} after seq {start - 1} (last seq {state.last_seq})"
+                f"{stream}/{subject} after seq {start - 1} (last seq {state.last_seq})"
             )
 
-        return with_nats(nt, use)
+        return int(nt.run(use))
 
     def _take_from(self, sqs: Any, queue: str) -> bool:
         """Delete this order's message from ``queue`` if it is there; leave every other one."""
