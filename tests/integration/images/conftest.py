@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -50,7 +51,20 @@ def run_container(docker_client: Any, local_images: dict[str, str]) -> Iterator[
 
     yield run
     for container in started:
-        container.remove(force=True, v=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+
+
+@pytest.fixture
+def private_network(docker_client: Any) -> Iterator[str]:
+    """A bridge network of one test's own; it and whatever is still attached go at the end."""
+    network = docker_client.networks.create(f"greenroom-test-{uuid.uuid4().hex[:8]}")
+    yield network.name
+    network.reload()
+    for container in network.containers:
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+    network.remove()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,15 @@ def test_monitoring_images_run_unprivileged(name: str) -> None:
     recipe = parse((RECIPES / name / "Dockerfile").read_text(), f"{name}/Dockerfile")
     users = [args for keyword, args in recipe.changes if keyword == "USER"]
     assert users and users[-1] not in ("root", "0")
+
+
+def test_every_recipe_file_ships_in_the_package() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["greenroom"]
+    package = RECIPES.parents[1]
+    files = [p.relative_to(package).as_posix() for p in RECIPES.rglob("*") if p.is_file()]
+    unshipped = [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    assert unshipped == [], "add their patterns to [tool.setuptools.package-data]"
 
 
 def test_a_new_folder_is_a_new_image_in_parent_order(tmp_path: Path) -> None:
