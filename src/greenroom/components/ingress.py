@@ -18,7 +18,6 @@ from greenroom.components.base import (
     healthcheck,
     node_id,
 )
-from greenroom.errors import ConfigError
 from greenroom.model.types import ComponentBase, Name, Spec, Text
 
 if TYPE_CHECKING:
@@ -85,7 +84,18 @@ class IngressComponent(Base[Ingress]):
 
     def check(self, c: References) -> None:
         key, ingress = self.name, self.spec
+        seen: set[str] = set()
         for i, route in enumerate(ingress.routes):
+            where = ("components", key, "routes", i, "path")
+            if not _SAFE_PATH.match(route.path):
+                c.add(
+                    where,
+                    f"route path `{route.path}` has characters nginx would misread; use letters, "
+                    "digits and . _ ~ / -",
+                )
+            elif route.path in seen:
+                c.add(where, f"route path `{route.path}` is routed twice; give each route its own")
+            seen.add(route.path)
             path = ("components", key, "routes", i, "service")
             service = c.env.services.get(route.service)
             if service is None:
@@ -152,27 +162,12 @@ class IngressComponent(Base[Ingress]):
 
     def files(self, env: Environment) -> dict[str, str]:
         text = _fill(HEAD, PORT=str(self.spec.port))
-        seen: set[str] = set()
         for route in self.spec.routes:
-            if not _SAFE_PATH.match(route.path) or route.path in seen:
-                problem = "is routed twice" if route.path in seen else "has unsafe characters"
-                raise ConfigError(
-                    f"ingress {self.name}: route path {route.path!r} {problem}",
-                    hint="give each route a distinct path of letters, digits and . _ ~ / -",
-                )
-            seen.add(route.path)
-            target = env.services.get(route.service)
-            if target is None or target.port is None:
-                raise ConfigError(
-                    f"ingress {self.name} routes {route.path} to {route.service!r}, "
-                    + ("which is not a service" if target is None else "which has no port"),
-                    hint=f"declare services.{route.service} with a port: or fix the route",
-                )
             text += _fill(
                 ROUTE,
                 PATH=route.path,
                 VAR=route.service.replace("-", "_"),
                 HOST=route.service,
-                PORT=str(target.port),
+                PORT=str(env.services[route.service].port),
             )
         return {f"{self.name}/default.conf": text + "}\n"}

@@ -25,6 +25,7 @@ from greenroom.components.base import (
     secret_path,
     shell,
 )
+from greenroom.model.forms import RedisMemory
 from greenroom.model.types import ComponentBase, SecretRef, Text
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Redis(ComponentBase):
     auth: bool = False
     password: SecretRef | None = None
     persistence: bool = False
-    max_memory: str | None = None
+    max_memory: RedisMemory | None = None
 
     @model_validator(mode="after")
     def _auth_needs_password(self) -> Redis:

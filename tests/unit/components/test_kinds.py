@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from greenroom.components import RenderContext, bind
 from greenroom.components.aws.spec import Aws
 from greenroom.components.ingress import Ingress
 from greenroom.components.nats.spec import Nats
 from greenroom.components.redis import Redis
-from greenroom.errors import ConfigError
 from greenroom.model.environment import Environment
 from greenroom.model.types import Service
 
@@ -83,20 +80,6 @@ def test_the_ingress_routes_to_service_ports_and_answers_healthz():
     assert "location = /healthz" in conf
     assert "set $upstream_api api:8000;" in conf
     assert part.depends_on() == ("api",)
-
-
-@pytest.mark.parametrize(
-    ("route", "message"),
-    [
-        ({"path": "/", "service": "nowhere"}, "which is not a service"),
-        ({"path": "/", "service": "jobs"}, "which has no port"),
-        ({"path": "/a b", "service": "api"}, "has unsafe characters"),
-    ],
-)
-def test_a_bad_route_is_named(route, message):
-    part = bind("ingress", Ingress(routes=[route]))
-    with pytest.raises(ConfigError, match=message):
-        part.files(ENV)
 
 
 def test_app_readiness_follows_what_the_service_can_report():

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from greenroom.model.forms import SettingName
 from greenroom.model.types import ComponentBase, Name, SecretRef, Spec, Text
 
 
@@ -22,5 +23,5 @@ class Postgres(ComponentBase):
     password: SecretRef
     read_replica: bool = False
     extra_databases: list[PostgresInit] = Field(default_factory=list)
-    settings: dict[str, str] = Field(default_factory=dict)
+    settings: dict[SettingName, Text] = Field(default_factory=dict)
     """postgresql.conf settings, passed as `-c key=value`."""
