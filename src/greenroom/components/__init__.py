@@ -39,7 +39,17 @@ __all__ = [
     "spec_union",
 ]
 
-BUILTIN = ("app", "aws", "ingress", "nats", "postgres", "redis")
+BUILTIN = (
+    "alertmanager",
+    "app",
+    "aws",
+    "ingress",
+    "nats",
+    "postgres",
+    "postgres_exporter",
+    "prometheus",
+    "redis",
+)
 """The modules under greenroom.components that hold a kind."""
 
 _REGISTRY: dict[str, type[Base[Any]]] = {}
@@ -111,4 +121,7 @@ def bind(name: str, spec: Any) -> Component:
 def parts(env: Environment) -> dict[str, Component]:
     """Every component and app service of ``env``, by model name, sorted by name."""
     entries: dict[str, Any] = {**env.components, **env.services}
-    return {name: bind(name, entries[name]) for name in sorted(entries)}
+    bound = {name: bind(name, entries[name]) for name in sorted(entries)}
+    for part in bound.values():
+        part.attach(bound)
+    return bound

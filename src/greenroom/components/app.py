@@ -12,6 +12,7 @@ from greenroom.components.base import (
     Fragment,
     Readiness,
     RenderContext,
+    ScrapeTarget,
     Shape,
     healthcheck,
     literal,
@@ -61,6 +62,13 @@ class AppComponent(Base[Service]):
 
     def depends_on(self) -> tuple[str, ...]:
         return tuple(self.spec.depends_on)
+
+    def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
+        spec = self.spec
+        port = spec.metrics_port or self._health_port()
+        if not spec.metrics or port is None or spec.one_shot or not spec.replicas:
+            return ()
+        return (ScrapeTarget(self.name, self.name, port, spec.metrics, spec.replicas),)
 
     def images(self) -> tuple[str, ...]:
         return ("python",) if self.spec.build else ()

@@ -22,16 +22,6 @@ Fragment = dict[str, Any]
 
 Readiness = Literal["service_healthy", "service_completed_successfully", "service_started"]
 
-DEFAULT_TAGS: Mapping[str, str] = {
-    "postgres": "17",
-    "redis": "8.0",
-    "nats": "2.10",
-    "localstack": "4.14",
-    "moto": "5",
-    "nginx": "1.26",
-}
-"""The tag greenroom builds each infrastructure image under when nothing else is said."""
-
 
 @dataclass(frozen=True)
 class RenderContext:
@@ -52,7 +42,9 @@ class RenderContext:
         """The ref of an infrastructure image, `greenroom/<name>:<tag>` unless the context says."""
         if name in self.images:
             return self.images[name]
-        return f"greenroom/{name}:{version or DEFAULT_TAGS.get(name, 'latest')}"
+        from greenroom.images.catalog import NAMESPACE, default_tag
+
+        return f"{NAMESPACE}/{name}:{version or default_tag(name)}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +91,20 @@ def limits(resources: Resources | None) -> Fragment:
     if resources.memory is not None:
         out["memory"] = resources.memory
     return out
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """Where a Prometheus finds one service's metrics inside the replica.
+
+    ``replicas`` > 1: the name resolves to every container (DNS service discovery).
+    """
+
+    job: str
+    host: str
+    port: int
+    path: str = "/metrics"
+    replicas: int = 1
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,15 @@ class Component(Protocol):
     def depends_on(self) -> tuple[str, ...]:
         """Model names (components or services) this must start after."""
 
+    def talks_to(self) -> tuple[str, ...]:
+        """Model names it connects to, whose zones it joins (its dependencies and more)."""
+
+    def attach(self, others: Mapping[str, Component]) -> None:
+        """Called once every part of the environment is bound, for kinds that use the others."""
+
+    def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
+        """The metrics endpoints it offers a Prometheus of the environment."""
+
     def readiness(self) -> Readiness:
         """What dependants wait for: healthy, completed (one-shots) or merely started."""
 
@@ -270,6 +285,15 @@ class Base(Generic[S]):
         return ()
 
     def depends_on(self) -> tuple[str, ...]:
+        return ()
+
+    def talks_to(self) -> tuple[str, ...]:
+        return self.depends_on()
+
+    def attach(self, others: Mapping[str, Component]) -> None:
+        return None
+
+    def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
         return ()
 
     def readiness(self) -> Readiness:

@@ -5,11 +5,10 @@ Other layers need only this surface: ``image_ref(name)`` for compose files, ``IM
 """
 
 from greenroom.images.appimage import build_app_image
-from greenroom.images.catalog import AWS_EMULATORS, CATALOG, IMAGE_NAMES, ImageSpec, image_ref
+from greenroom.images.catalog import CATALOG, IMAGE_NAMES, ImageSpec, image_ref
 from greenroom.images.ensure import ensure_images
 
 __all__ = [
-    "AWS_EMULATORS",
     "CATALOG",
     "IMAGE_NAMES",
     "ImageSpec",

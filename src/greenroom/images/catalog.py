@@ -22,7 +22,6 @@ RECIPES = Path(__file__).parent / "recipes"
 DEBIAN_SUITE = "trixie"
 MANIFEST = "image.toml"
 BASE = "base"
-AWS_EMULATORS: tuple[str, ...] = ("localstack", "moto")
 
 _NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _REQUIRED = ("tag", "upstream")

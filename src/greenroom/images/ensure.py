@@ -47,11 +47,15 @@ def fresh_any(spec: ImageSpec, mirror_uri: str | None) -> bool:
 
 
 def with_dependencies(specs: Sequence[ImageSpec]) -> list[ImageSpec]:
-    """Local Python images build on greenroom/python, so it comes first whenever one is wanted."""
-    wanted = list(specs)
-    if any(s.parent == "python" for s in wanted) and CATALOG["python"] not in wanted:
-        wanted.insert(0, CATALOG["python"])
-    return wanted
+    """Every parent an image builds on comes with it, in the catalogue's (parents-first) order."""
+    wanted = {s.name for s in specs}
+    pending = list(wanted)
+    while pending:
+        parent = CATALOG[pending.pop()].parent
+        if parent in CATALOG and parent not in wanted:
+            wanted.add(parent)
+            pending.append(parent)
+    return [spec for spec in CATALOG.values() if spec.name in wanted]
 
 
 def ensure_images(

@@ -141,6 +141,10 @@ class Service(Spec):
     port: int | None = Field(default=None, ge=1, le=65535)
     health: str | None = Field(default="/healthz", pattern=r"^/")
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics: str | None = Field(default=None, pattern=r"^/")
+    """Path of its Prometheus metrics (`/metrics`); a Prometheus of the environment scrapes it."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Port of the metrics path when it is not the health port (or the service's port)."""
     zone: Name = "app"
     env: dict[EnvName, Text] = Field(default_factory=dict)
     secrets: dict[EnvName, Name] = Field(default_factory=dict)

@@ -115,8 +115,8 @@ def _ports(env: Environment, name: str, service: str, ctx: RenderContext) -> lis
 
 
 def _networks(env: Environment, part: Component, everything: dict[str, Component]) -> set[str]:
-    """Its own zone plus the zones of what it depends on (or, for the ingress, routes to)."""
-    return {part.zone, *(everything[target].zone for target in part.depends_on())}
+    """Its own zone plus the zones of what it talks to (depends on, routes to, scrapes)."""
+    return {part.zone, *(everything[target].zone for target in part.talks_to())}
 
 
 def _service(

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from greenroom.components import RenderContext
-from greenroom.components.base import DEFAULT_TAGS
 from greenroom.errors import EngineError, GreenroomError
 from greenroom.model.environment import Environment
 from greenroom.paths import compose_project
@@ -31,18 +30,10 @@ def read_override(root: Path, env_name: str) -> str:
 
 
 def _image_refs() -> dict[str, str]:
-    """Refs from greenroom's image catalogue when it has them; the renderer falls back otherwise."""
-    try:
-        from greenroom.images import image_ref
-    except ImportError:
-        return {}
-    refs: dict[str, str] = {}
-    for name in DEFAULT_TAGS:
-        try:
-            refs[name] = image_ref(name)
-        except (LookupError, GreenroomError):
-            continue
-    return refs
+    """Every image of greenroom's catalogue, by name: what the renderer's components run."""
+    from greenroom.images.catalog import CATALOG
+
+    return {name: spec.ref for name, spec in CATALOG.items()}
 
 
 def context_for(

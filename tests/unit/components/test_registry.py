@@ -16,7 +16,16 @@ from greenroom.model.types import ComponentBase, Service
 
 
 def test_every_model_kind_has_a_component_and_a_spec_model():
-    assert kinds() == ("aws", "ingress", "nats", "postgres", "redis")
+    assert kinds() == (
+        "alertmanager",
+        "aws",
+        "ingress",
+        "nats",
+        "postgres",
+        "postgres-exporter",
+        "prometheus",
+        "redis",
+    )
     for kind in kinds():
         assert get(kind).kind == kind
         assert get(kind).spec_model is not None
