@@ -14,6 +14,9 @@ from greenroom.model.problems import KeyPath, Problem, format_path, listing, sug
 from greenroom.model.types import SecretRef
 from greenroom.model.validate import Locator
 
+OPS = "ops"
+"""The zone through which greenroom and its operator reach services on loopback ports."""
+
 
 class References:
     """Collects the problems of one environment; each component kind adds its own checks."""
@@ -66,6 +69,13 @@ def _namespace(c: References) -> None:
 
 
 def _zones(c: References) -> None:
+    ops = c.env.zones.get(OPS)
+    if ops is not None and ops.internal:
+        c.add(
+            ("zones", OPS, "internal"),
+            f"zone {OPS} is internal, so operator ports could not be published through it; set "
+            f"zones.{OPS}.internal: false (it is how greenroom reaches the replica)",
+        )
     zones = list(c.env.zones)
     for section, items in (("services", c.env.services), ("components", c.env.components)):
         for name, item in items.items():

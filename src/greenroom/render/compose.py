@@ -9,8 +9,8 @@ import yaml
 
 from greenroom.components import Component, Fragment, RenderContext, parts
 from greenroom.components.base import limits
-from greenroom.errors import ConfigError
 from greenroom.model.environment import Environment
+from greenroom.model.refs import OPS
 from greenroom.render.override import merge_override
 from greenroom.render.ports import allocate_ports, published, reach
 from greenroom.secrets import variable
@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 COMPOSE_FILE = "compose.yaml"
-OPS = "ops"
-"""The zone through which greenroom and its operator reach services on loopback ports."""
 
 LABEL = "dev.greenroom"
 
@@ -60,35 +58,6 @@ def dump(document: Any) -> str:
         allow_unicode=True,
         width=4096,
     )
-
-
-def _check(env: Environment, everything: dict[str, Component]) -> None:
-    """Name every dangling reference before Compose reports it in its own terms."""
-    for name, part in everything.items():
-        if part.zone not in env.zones:
-            raise ConfigError(
-                f"{name} is in zone {part.zone!r}, which is not declared",
-                hint=f"declare zones.{part.zone} or set {name}'s zone: to one of "
-                + ", ".join(sorted(env.zones)),
-            )
-        for target in part.depends_on():
-            if target not in everything:
-                raise ConfigError(
-                    f"{name} depends on {target!r}, which is neither a component nor a service",
-                    hint=f"declare {target} or remove it from {name}'s dependencies",
-                )
-    unknown = sorted(set(env.exposure.services) - set(everything))
-    if unknown:
-        raise ConfigError(
-            f"exposure.services lists {', '.join(unknown)}, not a component or service",
-            hint="list only declared components and services under exposure.services",
-        )
-    ops = env.zones.get(OPS)
-    if ops is not None and ops.internal:
-        raise ConfigError(
-            "zone ops is internal, so operator ports could not be published through it",
-            hint="set zones.ops.internal: false (ops is how greenroom reaches the replica)",
-        )
 
 
 def _ports(env: Environment, name: str, service: str, ctx: RenderContext) -> list[Fragment]:
@@ -159,7 +128,6 @@ def _service(
 def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     """The Compose project (and its generated config files) of ``env``; no I/O, byte-stable."""
     everything = parts(env)
-    _check(env, everything)
     services: dict[str, Fragment] = {}
     files: dict[str, str] = {}
     volumes: set[str] = set()
@@ -177,12 +145,6 @@ def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     if volumes:
         document["volumes"] = {volume: {} for volume in volumes}
     secrets = sorted({s for spec in services.values() for s in spec.get("secrets", [])})
-    missing = [s for s in secrets if s not in env.secrets]
-    if missing:
-        raise ConfigError(
-            f"secret {', '.join(missing)} is used but not declared",
-            hint="declare it under secrets: in the environment so greenroom materializes it",
-        )
     if secrets:
         # Compose copies environment-sourced secrets into each container, readable by its user;
         # the values come from greenroom's 0600 env file, never from this file.

@@ -1,4 +1,4 @@
-"""Monitoring kinds: Prometheus scrapes what the model declares; the exporter logs in as Postgres'."""
+"""Monitoring kinds: Prometheus scrapes what the model declares, the exporter logs in."""
 
 from __future__ import annotations
 

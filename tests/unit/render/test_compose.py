@@ -39,13 +39,6 @@ def test_ops_network_is_created_for_operator_access_when_undeclared(make_env, co
     assert doc["networks"]["ops"] == {}
 
 
-def test_internal_ops_zone_is_refused(make_env, context):
-    env = make_env(zones={"ops": {"internal": True}})
-    with pytest.raises(ConfigError, match="zone ops is internal") as caught:
-        render_project(env, context(env))
-    assert caught.value.hint and "zones.ops.internal: false" in caught.value.hint
-
-
 def test_dev_publishes_every_port_on_all_interfaces(make_env, context):
     env = make_env(exposure={"publish": "all", "services": [], "port_base": 15000})
     doc = compose(env, context(env))
@@ -240,12 +233,6 @@ def test_insertion_order_does_not_change_the_bytes(make_env, context):
     assert (
         render_project(shuffled, context(shuffled)).files == render_project(env, context(env)).files
     )
-
-
-def test_a_dangling_dependency_is_named(make_env, context):
-    env = make_env(services={"api": {"depends_on": ["postgres", "cache"]}})
-    with pytest.raises(ConfigError, match="api depends on 'cache'"):
-        render_project(env, context(env))
 
 
 def test_secrets_are_named_by_variable_never_by_value_or_path(make_env, context):
