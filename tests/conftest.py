@@ -1,4 +1,4 @@
-"""Shared test configuration: the engine gate for integration tests."""
+"""Shared test configuration: the tests' own replica namespace, the engine gate."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import os
 import subprocess
 
 import pytest
+
+TEST_NAMESPACE = os.environ.get("GREENROOM_TEST_NAMESPACE", "test")
+
+# Set on import, before any test or CLI child runs, however pytest was started (nox, plain
+# `pytest tests/integration`, an IDE): replicas made by tests never share a Compose project,
+# work dir, secrets or host ports with the user's own. Set, not defaulted, so a namespace the user
+# exported for their own replicas is not reused (and destroyed) by the tests.
+os.environ["GREENROOM_NAMESPACE"] = TEST_NAMESPACE
 
 
 def _engine_reachable() -> str | None:

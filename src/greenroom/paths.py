@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from greenroom.errors import ConfigError
 
 WORKDIR_NAME = ".greenroom"
+NAMESPACE_VARIABLE = "GREENROOM_NAMESPACE"
+NAMESPACE_PORT_SHIFT = 1000
+"""How far a namespaced replica's host ports sit above the user's (a replica spans < 1000)."""
+
+_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -51,7 +57,39 @@ def cache_dir() -> Path:
     return path
 
 
+def namespace() -> str:
+    """The replica namespace from ``GREENROOM_NAMESPACE``; "" (unset) is the user's own replicas.
+
+    Tests and benchmarks set one so their replicas never touch a user's replica of the same env.
+    """
+    value = os.environ.get(NAMESPACE_VARIABLE, "").strip()
+    if value and not _NAMESPACE.fullmatch(value):
+        raise ConfigError(
+            f"{NAMESPACE_VARIABLE}={value!r} is not a valid replica namespace",
+            hint="use up to 20 lowercase letters, digits and dashes, starting with a letter or "
+            f"digit (e.g. {NAMESPACE_VARIABLE}=test), or unset it for your own replicas",
+        )
+    return value
+
+
+def port_shift() -> int:
+    """Added to `exposure.port_base` in a namespace, so its host ports differ from the user's."""
+    return NAMESPACE_PORT_SHIFT if namespace() else 0
+
+
+def in_namespace(base: Path, ns: str | None = None) -> Path:
+    """``base`` itself for the user's replicas, ``base/namespaces/<ns>`` inside a namespace."""
+    ns = namespace() if ns is None else ns
+    return base / "namespaces" / ns if ns else base
+
+
+def replica_dir(env_name: str, root: Path | None = None) -> Path:
+    """The work dir of one replica: `.greenroom/<env>`, or `.greenroom/namespaces/<ns>/<env>`."""
+    return in_namespace(workdir(root)) / env_name
+
+
 def compose_project(project: str, env_name: str, root: Path) -> str:
-    """The Compose project of a replica: distinct per environment and per checkout."""
+    """The Compose project of a replica: distinct per environment, checkout and namespace."""
     checkout = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:6]
-    return f"{project}-{env_name}-{checkout}"
+    ns = namespace()
+    return f"{project}-{env_name}-{checkout}" + (f"-{ns}" if ns else "")

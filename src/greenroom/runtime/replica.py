@@ -12,7 +12,14 @@ from pydantic import SecretStr
 
 from greenroom.components import parts
 from greenroom.model.environment import Environment
-from greenroom.paths import compose_project, in_namespace, port_shift, project_root, replica_dir
+from greenroom.paths import (
+    compose_project,
+    in_namespace,
+    namespace,
+    port_shift,
+    project_root,
+    replica_dir,
+)
 from greenroom.runtime.probes import Access
 
 
@@ -48,6 +55,8 @@ class Replica:
     secret_files: dict[str, Path] = field(default_factory=dict)
     app_images: dict[str, str] = field(default_factory=dict)
     """Build context -> image ID of the team's app images, once built."""
+    namespace: str = ""
+    """The namespace it was opened in (`GREENROOM_NAMESPACE`); "" for the user's own replicas."""
 
     @classmethod
     def open(
@@ -64,6 +73,7 @@ class Replica:
             project=project_name(env, root),
             dir=replica_dir(env.name, root),
             overrides=tuple(overrides),
+            namespace=namespace(),
         )
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
         return replica
@@ -82,7 +92,7 @@ class Replica:
         from greenroom.secrets import state_dir_for
 
         default = state_dir_for(self.env, self.root)  # <checkout>/<env>/secrets
-        return in_namespace(default.parent.parent) / self.env.name / default.name
+        return in_namespace(default.parent.parent, self.namespace) / self.env.name / default.name
 
     @property
     def env_file(self) -> Path:
