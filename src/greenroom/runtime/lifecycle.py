@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from greenroom.components import parts
+from greenroom.components.report import Report
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
 from greenroom.progress import Progress, console, output
-from greenroom.provision import Report
 from greenroom.render.workdir import write_project
 from greenroom.runtime.containers import (
     ContainerInfo,
+    anonymous_volumes,
     bound_ports,
     by_service,
     container_logs,
     problems,
     project_containers,
+    remove_volumes,
 )
 from greenroom.runtime.ports import check_ports
 from greenroom.runtime.probes import Access, ProbeFailed, probes_for
@@ -118,7 +121,8 @@ def _converge(replica: Replica, timeout: float) -> None:
         apps = sorted(env.services)
         for name in apps:
             progress.phase(name, "starting")
-        _compose_up(replica, docker, services=None)
+        with releasing_volumes(replica):
+            _compose_up(replica, docker, services=None)
         _wait(replica, access, progress, apps, timeout)
 
 
@@ -282,7 +286,8 @@ def _compose_down(replica: Replica, *, volumes: bool) -> None:
         else DockerClient(compose_project_name=replica.project)
     )
     try:
-        client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
+        with releasing_volumes(replica):
+            client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
     except DockerException as exc:
         raise ReplicaError(
             f"`docker compose down` failed for {replica.project}",
@@ -290,6 +295,24 @@ def _compose_down(replica: Replica, *, volumes: bool) -> None:
             hint="run `inv doctor`; `docker ps -a --filter label=com.docker.compose.project="
             f"{replica.project}` lists what is left",
         ) from exc
+
+
+@contextmanager
+def releasing_volumes(replica: Replica) -> Iterator[None]:
+    """Unnamed volumes of the replica's containers that no container of it mounts afterwards
+    (after `down`, all of them) are removed: Compose itself leaves them behind."""
+    before = anonymous_volumes(project_containers(replica.project))
+    try:
+        yield
+    finally:
+        if before:
+            left = before - anonymous_volumes(project_containers(replica.project))
+            kept = remove_volumes(left)
+            if kept:
+                console.print(
+                    f"{replica.project}: kept {len(kept)} unnamed volume(s) another container "
+                    f"uses: {', '.join(v[:12] for v in kept)}"
+                )
 
 
 def _print_endpoints(replica: Replica, show_secrets: bool) -> None:

@@ -43,7 +43,7 @@ def container() -> Iterator[list[str]]:
     names: list[str] = []
     yield names
     for name in names:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+        subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True, check=False)
 
 
 def test_image_contract(image: str) -> None:
