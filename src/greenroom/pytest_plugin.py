@@ -30,8 +30,13 @@ if TYPE_CHECKING:
     from greenroom.suites.target import Target
 
 TARGET_KEY = pytest.StashKey["Target"]()
-POSTGRES_IMAGE = "greenroom/postgres:17"
-REDIS_IMAGE = "greenroom/redis:8.0"
+
+
+def _image(name: str) -> str:
+    """The local greenroom image a throwaway container runs (the catalogue's tag)."""
+    from greenroom.images.catalog import image_ref
+
+    return image_ref(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -227,7 +232,8 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     """A single Postgres container from the local greenroom image, removed after the module."""
     from testcontainers.community.postgres import PostgresContainer
 
-    _prepare_testcontainers(POSTGRES_IMAGE)
+    image = _image("postgres")
+    _prepare_testcontainers(image)
 
     class _Postgres(PostgresContainer):
         def _connect(self) -> None:
@@ -243,7 +249,7 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
             )
 
     container = _Postgres(
-        POSTGRES_IMAGE,
+        image,
         username="test",
         password=secrets.token_urlsafe(16),
         dbname="test",
@@ -276,8 +282,9 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
     """A single Redis container from the local greenroom image, removed after the module."""
     from testcontainers.community.redis import RedisContainer
 
-    _prepare_testcontainers(REDIS_IMAGE)
-    with RedisContainer(REDIS_IMAGE) as container:
+    image = _image("redis")
+    _prepare_testcontainers(image)
+    with RedisContainer(image) as container:
         yield ThrowawayRedis(
             host=container.get_container_host_ip(),
             port=int(container.get_exposed_port(container.port)),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from greenroom.components import register
-from greenroom.components.access import Access, Probe, ProbeFailed, http_get
-from greenroom.components.aws import connection
+from greenroom.components.access import Access, Probe, ProbeFailed
+from greenroom.components.aws import connection, emulators
 from greenroom.components.aws.connection import AwsConnection
+from greenroom.components.aws.emulators import Emulator
 from greenroom.components.aws.spec import Aws
 from greenroom.components.base import (
     Base,
@@ -33,35 +32,6 @@ if TYPE_CHECKING:
     from greenroom.model.problems import KeyPath
     from greenroom.model.refs import References
 
-
-@dataclass(frozen=True)
-class Emulator:
-    """What differs between emulators; everything else (endpoint, credentials) is the same."""
-
-    image: str
-    port: int
-    health: list[str]
-
-
-EMULATORS: dict[str, Emulator] = {
-    "localstack": Emulator(
-        image="localstack",
-        port=4566,
-        health=["CMD", "curl", "-fsS", "http://127.0.0.1:4566/_localstack/health"],
-    ),
-    # moto listens where LocalStack does (MOTO_PORT), so switching emulators moves no host port.
-    "moto": Emulator(
-        image="moto",
-        port=4566,
-        health=[
-            "CMD",
-            "python3",
-            "-c",
-            "import urllib.request; "
-            "urllib.request.urlopen('http://127.0.0.1:4566/moto-api/', timeout=4)",
-        ],
-    ),
-}
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 """The emulators accept any key; these are the conventional placeholders, not secrets."""
@@ -127,7 +97,7 @@ class AwsComponent(Base[Aws]):
 
     @property
     def emulator(self) -> Emulator:
-        return EMULATORS[self.spec.emulator]
+        return emulators.get(self.spec.emulator)
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
         return {self.name: (self.emulator.port,)}
@@ -154,14 +124,7 @@ class AwsComponent(Base[Aws]):
             # nothing for a graceful stop to save: LocalStack's takes ~5 s, which `down` would wait.
             "stop_grace_period": "1s",
         }
-        if self.spec.emulator == "localstack":
-            environment = {"LOCALSTACK_AUTH_TOKEN": "${LOCALSTACK_AUTH_TOKEN:-}"}
-            names = self.service_names()
-            if names:
-                environment |= {"SERVICES": ",".join(names), "EAGER_SERVICE_LOADING": "1"}
-            fragment["environment"] = environment
-        else:
-            fragment["environment"] = {"MOTO_PORT": str(emulator.port)}
+        fragment["environment"] = emulator.environment(self.service_names())
         return {self.name: fragment}
 
     def caption(self) -> str:
@@ -217,16 +180,7 @@ class AwsComponent(Base[Aws]):
     def probe(self, access: Access) -> Probe:
         def run() -> str:
             endpoint = self.endpoint_url(access)
-            if self.spec.emulator == "localstack":
-                health = json.loads(http_get(f"{endpoint}/_localstack/health"))
-                states = health.get("services", {})
-                waiting = sorted(
-                    name
-                    for name in self.service_names()
-                    if states.get(name) not in {"available", "running"}
-                )
-                if waiting:
-                    raise ProbeFailed(f"LocalStack services not ready: {', '.join(waiting)}")
+            self.emulator.ready(endpoint, self.service_names())
             try:
                 self.target(access).client("s3").list_buckets()
             except Exception as exc:
@@ -244,6 +198,18 @@ class AwsComponent(Base[Aws]):
         if not access.has_port(self.name, self.emulator.port):
             return None
         return f"{self.endpoint_url(access)} ({self.spec.emulator}, {self.spec.region})"
+
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """What boto3 and the AWS CLI read: the emulator's endpoint, region, placeholder keys."""
+        if not access.has_port(self.name, self.emulator.port):
+            return {}
+        region = self.spec.region
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url(access),
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            **CREDENTIALS,
+        }
 
     def _connection(self, region: str, endpoint_url: str | None) -> AwsConnection:
         spec = self.spec

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from greenroom.components.aws.emulators import names
 from greenroom.model.types import ComponentBase, Duration, Name, SecretRef, Spec
 
 
@@ -78,7 +79,18 @@ class Aws(ComponentBase):
     """AWS services: emulated on a replica (LocalStack or moto), real on stage/prod targets."""
 
     kind: Literal["aws"] = "aws"
-    emulator: Literal["localstack", "moto"] = "localstack"
+    emulator: str = Field(
+        default="localstack", json_schema_extra=lambda schema: schema.update(enum=list(names()))
+    )
+    """Which AWS emulator a replica runs (a plug-in of this kind: localstack, moto)."""
+
+    @field_validator("emulator")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in names():
+            raise ValueError(f"no AWS emulator named {value!r}; use one of: {', '.join(names())}")
+        return value
+
     region: str = "us-east-1"
     buckets: list[Bucket] = Field(default_factory=list)
     queues: list[Queue] = Field(default_factory=list)
