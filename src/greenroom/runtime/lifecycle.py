@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,14 +18,13 @@ from greenroom.runtime.containers import (
     ContainerInfo,
     anonymous_volumes,
     bound_ports,
-    by_service,
     container_logs,
-    problems,
     project_containers,
     remove_volumes,
 )
+from greenroom.runtime.converge import problems_now, start_when_ready
 from greenroom.runtime.ports import check_ports
-from greenroom.runtime.probes import Access, ProbeFailed, probes_for
+from greenroom.runtime.probes import Access
 from greenroom.runtime.replica import Replica, infra_images
 
 DEFAULT_TIMEOUT = 240.0
@@ -47,7 +45,7 @@ def up(
     wanted = spec_hash(files)
     state = replica.load_state()
     existing = project_containers(replica.project)
-    if state.get("spec_hash") == wanted and not problems(replica.env, existing):
+    if state.get("spec_hash") == wanted and not problems_now(replica, existing):
         write_project(replica.dir, files)
         console.print(f"{replica.project}: up to date, nothing to do")
         _print_endpoints(replica, show_secrets)
@@ -109,33 +107,47 @@ def _build_apps(replica: Replica, build: Any) -> dict[str, str]:
 def _converge(replica: Replica, timeout: float) -> None:
     env = replica.env
     docker = replica.docker()
-    infra = sorted(env.components)
-    access = replica.access()
     title = f"{replica.project}: bringing up {env.name}"
-    with Progress([*infra, *sorted(env.services)], title=title, column="service") as progress:
-        for name in infra:
-            progress.phase(name, "starting")
-        _compose_up(replica, docker, services=infra)
-        _wait(replica, access, progress, infra, timeout)
-        provision_all(replica, access, progress)
-        apps = sorted(env.services)
-        for name in apps:
-            progress.phase(name, "starting")
-        with releasing_volumes(replica):
-            _compose_up(replica, docker, services=None)
-        _wait(replica, access, progress, apps, timeout)
+    calls = 0
+
+    def start(services: list[str]) -> None:
+        nonlocal calls
+        calls += 1
+        _compose_up(replica, docker, services, remove_orphans=calls == 1)
+
+    def create(services: list[str]) -> None:
+        _compose_up(replica, docker, services, remove_orphans=False, start=False)
+
+    with (
+        Progress(
+            [*sorted(env.components), *sorted(env.services)], title=title, column="service"
+        ) as progress,
+        releasing_volumes(replica),
+    ):
+        start_when_ready(replica, replica.access(), progress, start, timeout, create)
 
 
-def _compose_up(replica: Replica, docker: Any, services: list[str] | None) -> None:
+def _compose_up(
+    replica: Replica,
+    docker: Any,
+    services: list[str],
+    *,
+    remove_orphans: bool,
+    start: bool = True,
+) -> None:
+    """Create (and start) ``services`` only: greenroom has already seen their dependencies ready,
+    so Compose must not wait again on `depends_on` conditions (healthchecks tick every 5 s)."""
     from python_on_whales.exceptions import DockerException
 
     try:
         docker.compose.up(
             services=services,
-            detach=True,
-            remove_orphans=services is None,
+            detach=start,
+            remove_orphans=remove_orphans,
             pull="never",
             quiet=True,
+            dependencies=False,
+            start=start,
         )
     except DockerException as exc:
         failed = _first_failed(replica)
@@ -157,75 +169,6 @@ def _first_failed(replica: Replica) -> ContainerInfo | None:
         if container.health == "unhealthy":
             return container
     return None
-
-
-def _wait(
-    replica: Replica, access: Access, progress: Progress, names: list[str], timeout: float
-) -> None:
-    """Poll each service's real protocol until it answers; fail fast if a container dies.
-
-    Every container of a service (all its replicas) must pass the engine's healthcheck too.
-    """
-    probes = probes_for(replica.env, access)
-    parts_ = parts(replica.env)
-    one_shots = {n for n, s in replica.env.services.items() if s.one_shot}
-    pending = set(names)
-    last: dict[str, str] = {}
-    deadline = time.monotonic() + timeout
-    while pending:
-        grouped = by_service(project_containers(replica.project))
-        for name in sorted(pending):
-            running = grouped.get(name, [])
-            if name in one_shots:
-                if running and all(c.status == "exited" for c in running):
-                    failed = next((c for c in running if c.exit_code != 0), None)
-                    if failed:
-                        _fail(replica, name, f"exited with code {failed.exit_code}", failed)
-                    progress.done(name, "completed")
-                    pending.discard(name)
-                continue
-            dead = next((c for c in running if c.status in {"exited", "dead"}), None)
-            if dead:
-                _fail(replica, name, f"container {dead.status} ({dead.exit_code})", dead)
-            wanted = parts_[name].replicas() if name in parts_ else 1
-            if wanted == 0:
-                progress.done(name, "scaled to 0")
-                pending.discard(name)
-                continue
-            probe = probes.get(name)
-            try:
-                detail = probe() if probe is not None else "healthy"
-                healthy = [c for c in running if c.ok]
-                if len(healthy) < wanted:
-                    states = ", ".join(c.health or c.status for c in running) or "no container"
-                    raise ProbeFailed(f"{detail}; engine healthcheck: {states}")
-            except ProbeFailed as exc:
-                last[name] = str(exc)
-                progress.phase(name, f"waiting: {str(exc)[:80]}")
-                continue
-            progress.done(name, f"ready: {detail}")
-            pending.discard(name)
-        if pending and time.monotonic() > deadline:
-            name = sorted(pending)[0]
-            stuck = grouped.get(name, [])
-            _fail(
-                replica,
-                name,
-                f"not ready after {timeout:.0f}s: {last.get(name, 'no answer')}",
-                stuck[0] if stuck else None,
-            )
-        if pending:
-            time.sleep(0.5)
-
-
-def _fail(replica: Replica, name: str, why: str, container: ContainerInfo | None) -> None:
-    logs = container_logs(container.id) if container else "(no container)"
-    raise ReplicaError(
-        f"service {name} of {replica.project}: {why}",
-        details=f"--- last lines of {name}'s log ---\n{logs}",
-        hint=f"fix the cause above and run `inv up {replica.env.name}` again "
-        f"(`inv logs {replica.env.name} --service {name}` shows the whole log)",
-    )
 
 
 def provision_all(

@@ -9,7 +9,8 @@ from greenroom.components.postgres.spec import Postgres
 from greenroom.errors import ReplicaError
 from greenroom.images.engine import server_version as engine_version
 from greenroom.progress import output
-from greenroom.runtime.containers import problems, project_containers
+from greenroom.runtime.containers import project_containers
+from greenroom.runtime.converge import problems_now
 from greenroom.runtime.replica import Replica
 
 
@@ -26,7 +27,7 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
             hint=f"start it with `inv up {env_name}`",
         )
     output.print(status_table(replica, containers))
-    found = problems(replica.env, containers)
+    found = problems_now(replica, containers)
     if found:
         raise ReplicaError(
             f"{env_name} replica is not healthy: {', '.join(found)}",
