@@ -125,7 +125,12 @@ def start_when_ready(
                     if create is not None and later and not started:
                         create(later)
                 if not waiting:
-                    break
+                    stuck = sorted(set(everything) - ready)
+                    raise ReplicaError(
+                        f"{', '.join(stuck)} of {replica.project} can never start: they wait "
+                        "on each other through depends_on",
+                        hint="break the cycle in the services' depends_on in envs/",
+                    )
                 finished, _ = wait(list(waiting), return_when=FIRST_COMPLETED)
                 for future in finished:
                     future.result()
