@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import secrets
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,13 +27,6 @@ if TYPE_CHECKING:
     from greenroom.suites.target import Target
 
 TARGET_KEY = pytest.StashKey["Target"]()
-
-
-def _image(name: str) -> str:
-    """The local greenroom image a throwaway container runs (the catalogue's tag)."""
-    from greenroom.images.catalog import image_ref
-
-    return image_ref(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -134,9 +124,17 @@ def _kind_fixture(kind: str, name: str, spec: Fixture) -> Any:
         else:
             yield made
 
-    fixture.__name__ = name
-    fixture.__doc__ = spec.doc or spec.make.__doc__
-    return pytest.fixture(scope=spec.scope, name=name)(fixture)
+    def standalone() -> Iterator[Any]:
+        made = spec.make()
+        if inspect.isgenerator(made):
+            yield from made
+        else:
+            yield made
+
+    chosen = standalone if spec.standalone else fixture
+    chosen.__name__ = name
+    chosen.__doc__ = spec.doc or spec.make.__doc__
+    return pytest.fixture(scope=spec.scope, name=name)(chosen)
 
 
 def _register_kind_fixtures(namespace: dict[str, Any]) -> None:
@@ -148,144 +146,3 @@ def _register_kind_fixtures(namespace: dict[str, Any]) -> None:
 
 
 _register_kind_fixtures(globals())
-
-
-# --- throwaway components ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ThrowawayPostgres:
-    """A fresh, empty Postgres for one test module; gone when the module's tests end."""
-
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    dbname: str = "test"
-
-    def connect(self, **kwargs: Any) -> Any:
-        """A psycopg connection (keyword arguments go to ``psycopg.connect``)."""
-        import psycopg
-
-        return psycopg.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            dbname=self.dbname,
-            connect_timeout=5,
-            **kwargs,
-        )
-
-
-@dataclass(frozen=True)
-class ThrowawayRedis:
-    """A fresh Redis for one test module."""
-
-    host: str
-    port: int
-
-    def client(self, **kwargs: Any) -> Any:
-        import redis
-
-        return redis.Redis(host=self.host, port=self.port, **kwargs)
-
-
-def _image_present(ref: str) -> bool | None:
-    """True/False whether the engine has ``ref`` locally; None when the engine is unreachable."""
-    try:
-        out = subprocess.run(
-            ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode == 0:
-        return True
-    return False if "No such image" in out.stderr or "No such object" in out.stderr else None
-
-
-def _unavailable(message: str) -> None:
-    """Skip on a laptop, fail in CI: a CI run must not pass by skipping."""
-    if os.environ.get("GREENROOM_REQUIRE_ENGINE") or os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def _prepare_testcontainers(image: str) -> None:
-    from testcontainers.core.config import testcontainers_config as config
-
-    present = _image_present(image)
-    if present is None:
-        _unavailable("the Docker engine is unreachable: throwaway containers need it")
-    if not present:
-        _unavailable(f"image {image} is not built: run `inv images` first")
-    if not config.ryuk_disabled and not _image_present(config.ryuk_image):
-        config.ryuk_disabled = True
-
-
-@pytest.fixture(scope="module")
-def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
-    """A single Postgres container from the local greenroom image, removed after the module."""
-    from testcontainers.community.postgres import PostgresContainer
-
-    image = _image("postgres")
-    _prepare_testcontainers(image)
-
-    class _Postgres(PostgresContainer):
-        def _connect(self) -> None:
-            _wait_for_postgres(self._info())
-
-        def _info(self) -> ThrowawayPostgres:
-            return ThrowawayPostgres(
-                host=self.get_container_host_ip(),
-                port=int(self.get_exposed_port(self.port)),
-                user=self.username,
-                password=self.password,
-                dbname=self.dbname,
-            )
-
-    container = _Postgres(
-        image,
-        username="test",
-        password=secrets.token_urlsafe(16),
-        dbname="test",
-        driver=None,
-    )
-    with container:
-        yield container._info()
-
-
-def _wait_for_postgres(info: ThrowawayPostgres, timeout: float = 60.0) -> None:
-    """Ready means a real login and query, from the host; the image's own init restarts once."""
-    import time
-
-    import psycopg
-
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            with info.connect() as conn:
-                conn.execute("SELECT 1")
-            return
-        except psycopg.OperationalError as exc:
-            if time.monotonic() > end:
-                raise TimeoutError(f"throwaway Postgres not ready in {timeout:g} s: {exc}") from exc
-            time.sleep(0.3)
-
-
-@pytest.fixture(scope="module")
-def throwaway_redis() -> Iterator[ThrowawayRedis]:
-    """A single Redis container from the local greenroom image, removed after the module."""
-    from testcontainers.community.redis import RedisContainer
-
-    image = _image("redis")
-    _prepare_testcontainers(image)
-    with RedisContainer(image) as container:
-        yield ThrowawayRedis(
-            host=container.get_container_host_ip(),
-            port=int(container.get_exposed_port(container.port)),
-        )

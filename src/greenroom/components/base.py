@@ -109,14 +109,16 @@ class ScrapeTarget:
 
 @dataclass(frozen=True)
 class Fixture:
-    """A pytest fixture a kind gives a team's tests, made from its connection.
+    """A pytest fixture a kind gives a team's tests, made from its connection (or standalone).
 
     ``make`` returns the value, or is a generator that yields it and cleans up after the test.
     """
 
-    make: Callable[[Any], Any]
+    make: Callable[..., Any]
     scope: Literal["session", "module", "function"] = "function"
     doc: str = ""
+    standalone: bool = False
+    """Needs no environment: ``make`` takes no connection (a throwaway container, say)."""
 
 
 class NotRefused(AssertionError):
@@ -156,6 +158,11 @@ class Diagram:
 
     nodes: tuple[Node, ...] = ()
     edges: tuple[Edge, ...] = ()
+
+
+def url_variable(name: str) -> str:
+    """The variable holding a part's URL on the host: `api` -> `API_URL`, `my-db` -> `MY_DB_URL`."""
+    return "".join(c if c.isalnum() else "_" for c in name).upper() + "_URL"
 
 
 def node_id(name: str) -> str:
@@ -226,6 +233,10 @@ class Component(Protocol):
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         """How a person reaches it from the host: a URL or a connection string."""
+
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """Variables a shell on the host needs to reach it (`inv env`); secrets masked unless
+        asked. Empty when the host cannot reach it."""
 
     def connect(self, access: Access) -> Any | None:
         """What a suite or a test needs to reach it on a replica; None when nothing can."""
@@ -331,6 +342,11 @@ class Base(Generic[S]):
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         return None
+
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """`<NAME>_URL` with its endpoint; kinds with conventional variables give those instead."""
+        url = self.endpoint(access, show_secrets=show_secrets)
+        return {url_variable(self.name): url} if url else {}
 
     def connect(self, access: Access) -> Any | None:
         return None

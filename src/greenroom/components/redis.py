@@ -68,6 +68,32 @@ class RedisConnection:
         )
 
 
+@dataclass(frozen=True)
+class ThrowawayRedis:
+    """A fresh Redis for one test module."""
+
+    host: str
+    port: int
+
+    def client(self, **kwargs: Any) -> Any:
+        import redis
+
+        return redis.Redis(host=self.host, port=self.port, **kwargs)
+
+
+def throwaway_redis() -> Iterator[ThrowawayRedis]:
+    """A single Redis container from the local greenroom image, removed after the module."""
+    from testcontainers.community.redis import RedisContainer
+
+    from greenroom.components.throwaway import local_image
+
+    with RedisContainer(local_image("redis")) as container:
+        yield ThrowawayRedis(
+            host=container.get_container_host_ip(),
+            port=int(container.get_exposed_port(container.port)),
+        )
+
+
 def redis_client(conn: RedisConnection) -> Iterator[Any]:
     """A redis-py client with the environment's password (when auth is on), closed after."""
     client = conn.client()
@@ -98,7 +124,8 @@ class RedisComponent(Base[Redis]):
 
     spec_model = Redis
     fixtures: ClassVar[Mapping[str, Fixture]] = {
-        "redis_client": Fixture(redis_client, doc=redis_client.__doc__ or "")
+        "redis_client": Fixture(redis_client),
+        "throwaway_redis": Fixture(throwaway_redis, scope="module", standalone=True),
     }
 
     shape = "database"
@@ -186,8 +213,13 @@ class RedisComponent(Base[Redis]):
         if not access.has_port(self.name, PORT):
             return None
         secret = self._password()
-        auth = f":{access.shown(secret, show_secrets)}@" if secret else ""
+        auth = f":{access.shown_in_url(secret, show_secrets)}@" if secret else ""
         return f"redis://{auth}{access.host}:{access.port(self.name, PORT)}/0"
+
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """`REDIS_URL`, with the password in it when auth is on (redis-py's `from_url` reads it)."""
+        url = self.endpoint(access, show_secrets=show_secrets)
+        return {"REDIS_URL": url} if url else {}
 
     def client(self) -> Client:
         password = self._password()

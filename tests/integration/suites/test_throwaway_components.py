@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
-from greenroom.pytest_plugin import ThrowawayPostgres, ThrowawayRedis
+from greenroom.components.postgres.throwaway import ThrowawayPostgres
+from greenroom.components.redis import ThrowawayRedis
 
 
 def test_throwaway_postgres_runs_sql_and_refuses_a_wrong_password(

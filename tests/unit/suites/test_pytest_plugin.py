@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from greenroom.pytest_plugin import TargetPlugin, ThrowawayPostgres
+from greenroom.components.postgres.throwaway import ThrowawayPostgres
+from greenroom.pytest_plugin import TargetPlugin
 from greenroom.suites.report import summarize
 from greenroom.suites.target import Target
 

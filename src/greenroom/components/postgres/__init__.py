@@ -26,6 +26,7 @@ from greenroom.components.base import (
 from greenroom.components.postgres import connection
 from greenroom.components.postgres.connection import PostgresConnection
 from greenroom.components.postgres.spec import Postgres
+from greenroom.components.postgres.throwaway import throwaway_postgres
 from greenroom.components.report import Report
 
 if TYPE_CHECKING:
@@ -91,7 +92,8 @@ class PostgresComponent(Base[Postgres]):
     spec_model = Postgres
     shape = "database"
     fixtures: ClassVar[Mapping[str, Fixture]] = {
-        "pg_conn": Fixture(connection.pg_conn, doc=connection.pg_conn.__doc__ or "")
+        "pg_conn": Fixture(connection.pg_conn),
+        "throwaway_postgres": Fixture(throwaway_postgres, scope="module", standalone=True),
     }
 
     @property
@@ -247,9 +249,14 @@ class PostgresComponent(Base[Postgres]):
         if not access.has_port(self.name, PORT):
             return None
         spec = self.spec
-        password = access.shown(spec.password.secret, show_secrets)
+        password = access.shown_in_url(spec.password.secret, show_secrets)
         port = access.port(self.name, PORT)
         return f"postgresql://{spec.user}:{password}@{access.host}:{port}/{spec.database}"
+
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """`DATABASE_URL`: what psql, psycopg, SQLAlchemy and most frameworks read."""
+        url = self.endpoint(access, show_secrets=show_secrets)
+        return {"DATABASE_URL": url} if url else {}
 
     def client(self) -> Client:
         return Client(
