@@ -8,6 +8,7 @@ plug in through the ``greenroom.components`` entry-point group.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
@@ -53,6 +54,8 @@ BUILTIN = (
 """The modules under greenroom.components that hold a kind."""
 
 _REGISTRY: dict[str, type[Base[Any]]] = {}
+_BOUND: dict[int, tuple[weakref.ref[Any], dict[str, Component]]] = {}
+"""Each live Environment's components, bound once (by the Environment's id)."""
 _loaded = False
 
 C = TypeVar("C", bound=type[Base[Any]])
@@ -119,9 +122,19 @@ def bind(name: str, spec: Any) -> Component:
 
 
 def parts(env: Environment) -> dict[str, Component]:
-    """Every component and app service of ``env``, by model name, sorted by name."""
+    """Every component and app service of ``env``, by model name, sorted by name.
+
+    Bound once per Environment: the model's checks, the renderer, the runtime and the suites all
+    receive the same components (a copy of the model is a new Environment and binds anew).
+    """
+    held = _BOUND.get(id(env))
+    if held is not None and held[0]() is env:
+        return dict(held[1])
     entries: dict[str, Any] = {**env.components, **env.services}
     bound = {name: bind(name, entries[name]) for name in sorted(entries)}
     for part in bound.values():
         part.attach(bound)
-    return bound
+    key = id(env)
+    _BOUND[key] = (weakref.ref(env), bound)
+    weakref.finalize(env, _BOUND.pop, key, None)
+    return dict(bound)
