@@ -1,10 +1,12 @@
 """Images from two sources, one namespace: pinned registry pulls, or air-gapped local builds.
 
 Other layers need only this surface: ``image_ref(name)`` for compose files, ``IMAGE_NAMES``,
-``ensure_images(...)`` behind `inv images`, and ``build_app_image(context, tag)`` for team apps.
+``ensure_images(...)`` behind `inv images`, and ``build_service_image(...)`` for team services
+(``build_app_image(context, tag)`` for the wheelhouse contract).
 """
 
 from greenroom.images.appimage import build_app_image
+from greenroom.images.build import build_service_image
 from greenroom.images.catalog import CATALOG, IMAGE_NAMES, ImageSpec, image_ref
 from greenroom.images.ensure import ensure_images
 
@@ -13,6 +15,7 @@ __all__ = [
     "IMAGE_NAMES",
     "ImageSpec",
     "build_app_image",
+    "build_service_image",
     "ensure_images",
     "image_ref",
 ]

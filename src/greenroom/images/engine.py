@@ -133,25 +133,84 @@ def build(
     *,
     build_args: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    dockerfile: Path | None = None,
+    target: str | None = None,
+    timeout: float | None = None,
 ) -> str:
-    """``docker build`` (classic builder, no network needed): the tag only lands on success."""
+    """``docker build`` (BuildKit when the CLI has buildx, else classic): the tag only lands on
+    success. ``dockerfile`` may lie outside ``context``; the builder still sees only the context."""
     cmd = ["docker", "build", "--force-rm", "--quiet", "--tag", tag]
+    if dockerfile is not None:
+        cmd += ["--file", str(dockerfile)]
+    if target:
+        cmd += ["--target", target]
     for key, value in (build_args or {}).items():
         cmd += ["--build-arg", f"{key}={value}"]
     for key, value in (labels or {}).items():
         cmd += ["--label", f"{key}={value}"]
     cmd.append(str(context))
-    env = {**os.environ, "DOCKER_BUILDKIT": "0"}
+    env = {**os.environ, "DOCKER_BUILDKIT": "1" if buildkit() else "0"}
     run(
         cmd,
         what=f"building {tag} failed",
         env=env,
-        hint=f"read the build output above; the Dockerfile is in {context}",
+        timeout=timeout,
+        hint=f"read the build output above; the Dockerfile is {dockerfile or context}",
     )
     built = image_id(tag)
     if built is None:
         raise ImageError(f"built {tag} but the engine does not list it", hint=engine_hint())
     return built
+
+
+@functools.lru_cache(maxsize=1)
+def buildkit() -> bool:
+    """Does the CLI have buildx (BuildKit)? Without it, builds use the engine's classic builder."""
+    try:
+        probe = subprocess.run(
+            ["docker", "buildx", "version"], capture_output=True, check=False, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def bridge_gateway() -> str:
+    """The host's address on the default bridge, where build containers reach a host service."""
+    import ipaddress
+
+    from docker.errors import DockerException
+
+    try:
+        network = api().inspect_network("bridge")
+    except DockerException as exc:
+        raise EngineError(
+            f"could not inspect the bridge network: {exc}", hint=engine_hint()
+        ) from exc
+    for config in (network.get("IPAM") or {}).get("Config") or []:
+        if config.get("Gateway"):
+            return str(config["Gateway"]).split("/")[0]
+        if config.get("Subnet"):
+            return str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
+    raise EngineError(
+        "the engine's bridge network has no gateway address",
+        hint="restart the engine so it recreates docker0 (`sudo systemctl restart docker`)",
+    )
+
+
+def pull(ref: str) -> str:
+    """Pull ``ref`` through the engine's own registry configuration; its image ID."""
+    run(
+        ["docker", "pull", "--quiet", ref],
+        what=f"docker pull {ref} failed",
+        timeout=1800,
+        hint="check the engine's registry access (`docker pull hello-world`), or map the image "
+        "to a local one in `base_images:` in envs/",
+    )
+    pulled = image_id(ref)
+    if pulled is None:
+        raise ImageError(f"pulled {ref} but the engine does not list it", hint=engine_hint())
+    return pulled
 
 
 def tag(source: str, target: str) -> None:

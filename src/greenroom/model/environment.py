@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator
 
 from greenroom.components import spec_union
+from greenroom.model.forms import BaseImagePattern, ImageRef
 from greenroom.model.types import (
     Backup,
     Exposure,
@@ -50,6 +51,8 @@ class Environment(Spec):
     """Where each suite's own tests live: `suites: {smoke: {path: tests/smoke}}`."""
     intended_differences: list[str] = Field(default_factory=list)
     """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
+    base_images: dict[BaseImagePattern, ImageRef] = Field(default_factory=dict)
+    """Local stand-ins for FROM images no registry provides: `{"node:20": "myorg/node:20"}`."""
 
     @field_validator("components", mode="before")
     @classmethod

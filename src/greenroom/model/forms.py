@@ -141,7 +141,8 @@ ImageRef = Annotated[
 _FOLDER_NAME = re.compile(rf"^{_PATH_COMPONENT}$")
 
 
-def _build_context(folder: str) -> str:
+def check_build_context(folder: str) -> str:
+    """A folder inside the project whose name can be part of an image name, or ValueError."""
     parts = folder.split("/")
     if folder.startswith("/") or ".." in parts:
         raise ValueError(
@@ -158,8 +159,43 @@ def _build_context(folder: str) -> str:
     return folder
 
 
-BuildContext = Annotated[str, AfterValidator(_build_context)]
+BuildContext = Annotated[str, AfterValidator(check_build_context)]
 """A build folder of the project; its name becomes part of the app image's name."""
+
+
+def _dockerfile_path(path: str) -> str:
+    parts = path.split("/")
+    if not path or path.startswith("/") or ".." in parts or path.endswith("/"):
+        raise ValueError(
+            f"{path!r} is not a file inside the build context; give its path relative to the "
+            "context: Dockerfile, docker/prod.Dockerfile"
+        )
+    return path
+
+
+DockerfilePath = Annotated[str, AfterValidator(_dockerfile_path)]
+"""A Dockerfile inside the build context, relative to it (the builder only sees the context)."""
+
+STAGE_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+StageName = Annotated[str, Field(pattern=STAGE_NAME, max_length=128)]
+"""A build stage named with `FROM ... AS <name>` (what `docker build --target` accepts)."""
+
+BASE_PATTERN = r"^[a-z0-9*?][a-z0-9._/:*?@-]*$"
+
+
+def _base_pattern(pattern: str) -> str:
+    if not re.match(BASE_PATTERN, pattern):
+        raise ValueError(
+            f"{pattern!r} is not an image name pattern; use a name as a Dockerfile's FROM writes "
+            "it, with * for any part: node:20, node:*, myorg/*"
+        )
+    return pattern
+
+
+BaseImagePattern = Annotated[
+    str, AfterValidator(_base_pattern), Field(json_schema_extra={"pattern": BASE_PATTERN})
+]
+"""A FROM image name, `*` and `?` as wildcards; a name without a tag matches all its tags."""
 
 
 REDIS_MEMORY = r"^\d+([bB]|[kKmMgG][bB]?)?$"

@@ -5,9 +5,26 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
-from greenroom.model.forms import BuildContext, CpuShare, EnvName, ImageRef, MemorySize
+from greenroom.model.forms import (
+    BuildContext,
+    CpuShare,
+    DockerfilePath,
+    EnvName,
+    ImageRef,
+    MemorySize,
+    StageName,
+    check_build_context,
+)
 
 NAME = r"^[a-z][a-z0-9-]*$"
 Name = Annotated[str, Field(pattern=NAME, max_length=63)]
@@ -130,11 +147,48 @@ class Resources(Spec):
     memory: MemorySize | None = None
 
 
+class BuildSpec(Spec):
+    """How to build a service's image from any Dockerfile: `build: {context: web, target: prod}`."""
+
+    context: BuildContext
+    """The folder sent to the builder, relative to the project root."""
+    dockerfile: DockerfilePath = "Dockerfile"
+    """The Dockerfile, relative to the context."""
+    target: StageName | None = None
+    """The stage to build (`FROM ... AS <target>`); the last stage when left out."""
+    args: dict[EnvName, Text] = Field(default_factory=dict)
+    """Build arguments (`ARG` name -> value). They are recorded in the image's history, so never
+    put a secret here."""
+
+    def __hash__(self) -> int:
+        """Hashable like the folder form, so either form can key the map of built images."""
+        return hash((self.context, self.dockerfile, self.target, tuple(sorted(self.args.items()))))
+
+
+def _build_form(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A folder stays a folder; a mapping is a BuildSpec, its errors at its own keys."""
+    if value is None or isinstance(value, BuildSpec):
+        return value
+    if isinstance(value, str):
+        return check_build_context(value)
+    if isinstance(value, dict):
+        return BuildSpec.model_validate(value)
+    raise ValueError(
+        "expected a folder (build: app) or a mapping (build: {context: app, dockerfile: "
+        "Dockerfile, target: prod, args: {NAME: value}})"
+    )
+
+
+Build = Annotated[BuildContext | BuildSpec, WrapValidator(_build_form)]
+"""`build: <folder>` or `build: {context, dockerfile, target, args}`."""
+
+
 class Service(Spec):
     """One of the team's own app containers."""
 
-    build: BuildContext | None = None
-    """Build context (a folder of the repo with a Dockerfile); or give ``image``."""
+    build: Build | None = None
+    """A folder of the project with a Dockerfile, or `{context, dockerfile, target, args}`; or
+    give ``image``."""
     image: ImageRef | None = None
     command: list[str] = Field(default_factory=list)
     replicas: int = Field(default=1, ge=0, le=20)
