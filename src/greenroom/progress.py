@@ -1,12 +1,13 @@
 """Live progress for long work (image builds, a replica coming up): a table on a terminal, plain
-lines under CI or a pipe, each change printed once."""
+lines under CI or a pipe, each change printed once; always on stderr, so stdout stays for output."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -32,8 +33,31 @@ class _Row:
 console = Console(stderr=True, highlight=False)
 """Where greenroom talks to a person: stderr, so stdout stays for what a command outputs."""
 
-output = Console(highlight=False)
-"""What a command outputs (a status table, the endpoints): stdout, for pipes and scripts."""
+output = Console(highlight=False, soft_wrap=True)
+"""What a command outputs (a status table, the endpoints): stdout, for pipes and scripts.
+
+Soft wrap: a line longer than the terminal is left to the terminal, never cut at its width, so a
+connection string or an ID printed here is always whole.
+"""
+
+
+@contextlib.contextmanager
+def stdout_reserved() -> Iterator[None]:
+    """While a command writes a document (JSON) to stdout, send everything else to stderr.
+
+    Both Python's ``sys.stdout`` and file descriptor 1 are redirected, so neither a stray print nor
+    a child process can put a line into the document.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+            sys.stderr.flush()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class Progress:
@@ -53,14 +77,16 @@ class Progress:
         self.title = title
         self.column = column
         if live is None:
-            live = sys.stdout.isatty() and not os.environ.get("CI") and not quiet
-        self._live = Live(self, refresh_per_second=4, transient=False) if live else None
+            live = console.is_terminal and not os.environ.get("CI") and not quiet
+        self._live = (
+            Live(self, console=console, refresh_per_second=4, transient=False) if live else None
+        )
 
     def __enter__(self) -> Progress:
         if self._live:
             self._live.__enter__()
         elif self.title:
-            print(self.title, flush=True)
+            print(self.title, file=sys.stderr, flush=True)
         return self
 
     def __exit__(
@@ -100,7 +126,7 @@ class Progress:
     def _plain(self, name: str, text: str) -> None:
         if self._live is None and not (self.quiet and text == "up to date"):
             elapsed = self.rows[name].elapsed()
-            print(f"[{name}] {text} ({elapsed:.1f}s)", flush=True)
+            print(f"[{name}] {text} ({elapsed:.1f}s)", file=sys.stderr, flush=True)
 
     def __rich__(self) -> Table:
         table = Table(

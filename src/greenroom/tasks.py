@@ -107,9 +107,10 @@ _SET = {"set": "override a setting, e.g. --set components.redis.auth=true (repea
 @task(
     help={
         **_SET,
-        "show-secrets": "print passwords in the endpoints table",
+        "show-secrets": "print passwords in the endpoints",
         "keep-on-failure": "leave a failed replica running to inspect it",
         "timeout": "seconds each service may take to become ready",
+        "json": "print the endpoints as a JSON document on stdout (everything else on stderr)",
     },
     iterable=["set"],
     positional=["env"],
@@ -122,11 +123,13 @@ def up(
     show_secrets: bool = False,
     keep_on_failure: bool = False,
     timeout: float = 240.0,
+    json: bool = False,
 ) -> None:
     """Bring up the local replica of ENV (e.g. `inv up dev`): healthy and provisioned."""
     from greenroom.runtime import up as bring_up
+    from greenroom.runtime.report import up_json
 
-    bring_up(
+    (up_json if json else bring_up)(
         env,
         overrides=set or [],
         show_secrets=show_secrets,
@@ -154,13 +157,51 @@ def down(
     tear_down(env, volumes=volumes, yes=yes, overrides=set or [])
 
 
-@task(help=_SET, iterable=["set"], positional=["env"])
+@task(
+    help={
+        **_SET,
+        "json": "print a JSON document on stdout (messages on stderr)",
+        "show-secrets": "with --json: passwords in the endpoints",
+    },
+    iterable=["set"],
+    positional=["env"],
+)
 @reported
-def status(c: Context, env: str, set: list[str] | None = None) -> None:
+def status(
+    c: Context,
+    env: str,
+    set: list[str] | None = None,
+    json: bool = False,
+    show_secrets: bool = False,
+) -> None:
     """Services, health, ports, image and uptime of ENV's replica; non-zero if unhealthy."""
     from greenroom.runtime import status as show_status
 
-    show_status(env, overrides=set or [])
+    show_status(env, overrides=set or [], as_json=json, show_secrets=show_secrets)
+
+
+@task(
+    name="env",
+    help={
+        **_SET,
+        "format": "export (default; for eval and direnv), dotenv or json",
+        "show-secrets": "show credentials on a terminal too (piped or eval'd they always are)",
+    },
+    iterable=["set"],
+    positional=["env"],
+)
+@reported
+def env_vars(
+    c: Context,
+    env: str,
+    format: str = "export",
+    show_secrets: bool = False,
+    set: list[str] | None = None,
+) -> None:
+    """Variables that reach ENV's replica from the host (`eval "$(inv env dev)"`): credentials."""
+    from greenroom.runtime.hostenv import print_env
+
+    print_env(env, fmt=format, show_secrets=show_secrets, overrides=set or [])
 
 
 @task(
@@ -257,6 +298,7 @@ ns = Collection(
     up,
     down,
     status,
+    env_vars,
     logs,
     shell,
     psql,

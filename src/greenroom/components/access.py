@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from pydantic import SecretStr
 
@@ -46,6 +47,10 @@ class Access:
     def shown(self, name: str, show: bool) -> str:
         """A secret for a connection string: the value only when asked for, else a mask."""
         return self.secret(name) if show else MASK
+
+    def shown_in_url(self, name: str, show: bool) -> str:
+        """The same inside a URL's user info: percent-encoded, so any value parses back whole."""
+        return quote(self.secret(name), safe="") if show else MASK
 
 
 Probe = Callable[[], str]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 
-from rich.console import Console
-from rich.table import Table
-
 from greenroom.errors import ConfigError, GreenroomError
 from greenroom.images import engine, local, registry
 from greenroom.images.catalog import CATALOG, ImageSpec, select
 from greenroom.images.keys import SOURCE_LABEL
-from greenroom.progress import Progress
+from greenroom.listing import Listing
+from greenroom.progress import Progress, output
 
 SOURCES = ("auto", "registry", "local")
 SOURCE_ENV = "GREENROOM_IMAGE_SOURCE"
@@ -97,10 +95,8 @@ def _mirror_or_none() -> str | None:
 
 
 def _summary(specs: Sequence[ImageSpec], ids: Mapping[str, str]) -> None:
-    table = Table(title="greenroom images", box=None, header_style="bold")
-    for column in ("name", "image", "source", "id"):
-        table.add_column(column)
+    table = Listing("greenroom images", ("name", "image", "source", "id"))
     for spec in specs:
         source = engine.label(spec.ref, SOURCE_LABEL) or "registry"
         table.add_row(spec.name, spec.ref, source, ids[spec.name][:19])
-    Console(highlight=False).print(table)
+    output.print(table)

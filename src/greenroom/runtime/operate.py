@@ -14,9 +14,15 @@ from greenroom.runtime.converge import problems_now
 from greenroom.runtime.replica import Replica
 
 
-def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
-    """Print the replica's services; return False (the CLI exits 1) if any is not healthy."""
-    from greenroom.runtime.report import status_table
+def status(
+    env_name: str = "dev",
+    *,
+    overrides: Sequence[str] = (),
+    as_json: bool = False,
+    show_secrets: bool = False,
+) -> bool:
+    """Print the replica's services, a table or a JSON document; raise if any is unhealthy."""
+    from greenroom.runtime.report import print_document, status_document, status_table
 
     replica = Replica.open(env_name, overrides)
     engine_version()
@@ -26,8 +32,11 @@ def status(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> bool:
             f"the {env_name} replica ({replica.project}) is not running",
             hint=f"start it with `inv up {env_name}`",
         )
-    output.print(status_table(replica, containers))
     found = problems_now(replica, containers)
+    if as_json:
+        print_document(status_document(replica, containers, found, show_secrets=show_secrets))
+    else:
+        output.print(status_table(replica, containers))
     if found:
         raise ReplicaError(
             f"{env_name} replica is not healthy: {', '.join(found)}",

@@ -168,6 +168,16 @@ class NatsComponent(Base[Nats]):
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         return self.url(access) if access.has_port(self.name, PORT) else None
 
+    def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
+        """`NATS_URL`, and `NATS_TOKEN` when auth is on (the token is not part of the URL)."""
+        if not access.has_port(self.name, PORT):
+            return {}
+        token = self._token()
+        env = {"NATS_URL": self.url(access)}
+        if token:
+            env["NATS_TOKEN"] = access.shown(token, show_secrets)
+        return env
+
     def connect(self, access: Access) -> NatsConnection:
         token = self._token()
         return NatsConnection(
