@@ -4,8 +4,8 @@ Options: ``--greenroom-env ENV`` (default ``$GREENROOM_ENV`` or ``dev``) and
 ``--greenroom-target replica|environ`` (default: the local replica brought up by `inv up`).
 
 Fixtures: ``greenroom_target`` (a :class:`greenroom.suites.target.Target`), ``greenroom_env``
-(the model), ``api_url``, and those each component kind gives (``pg_conn``, ``redis_client``,
-``nats_url``, ``nats_connection``, ``s3_client``, ``sqs_client``, ``sns_client``, ...); and
+(the model), ``api_url``, ``service_urls``, and those each component kind gives (``pg_conn``,
+``redis_client``, ``nats_url``, ``nats_connection``, ``s3_client``, ``sqs_client``, ...); and
 single throwaway components for tests that need no replica: ``throwaway_postgres`` and
 ``throwaway_redis`` (testcontainers, local ``greenroom/*`` images, one container per test module).
 
@@ -109,6 +109,16 @@ def api_url(greenroom_target: Target) -> str:
     if not greenroom_target.api_url:
         pytest.skip(f"{greenroom_target.env} has no HTTP service")
     return greenroom_target.api_url
+
+
+@pytest.fixture(scope="session")
+def service_urls(greenroom_target: Target) -> dict[str, str]:
+    """Base URL of every HTTP service and component reachable from here, by model name."""
+    return {
+        name: str(conn.url)
+        for name, conn in sorted(greenroom_target.connections.items())
+        if isinstance(getattr(conn, "url", None), str) and str(conn.url).startswith("http")
+    }
 
 
 def _kind_fixture(kind: str, name: str, spec: Fixture) -> Any:

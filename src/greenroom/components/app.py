@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from greenroom.components import register
@@ -25,18 +24,21 @@ if TYPE_CHECKING:
 
 
 def app_image(project: str, name: str, service: Service, ctx: RenderContext) -> str:
-    """The image ref a service runs: its own `image:`, or what the builder tagged its context as."""
+    """The image a service runs: the ID recorded for it once built or resolved, else its name."""
+    if name in ctx.app_images:
+        return ctx.app_images[name]
     if service.image:
         return service.image
-    build = service.build or ""
-    if build in ctx.app_images:
-        return ctx.app_images[build]
-    return f"greenroom/{project}-{PurePosixPath(build).name or name}:dev"
+    from greenroom.images.services import build_tag
+
+    return build_tag(project, service.build or ".")
 
 
 @register("app")
 class AppComponent(Base[Service]):
     """One app service; a one-shot (migrations) runs to completion before its dependants start."""
+
+    why_nothing_to_refuse = "a team's service brings its own authentication checks"
 
     def node_shape(self) -> Shape:
         return "job" if self.spec.one_shot else "service"

@@ -27,8 +27,9 @@ Readiness = Literal["service_healthy", "service_completed_successfully", "servic
 class RenderContext:
     """Everything a render needs besides the model; gathered by the caller so rendering stays pure.
 
-    ``images``: logical image name (postgres, nginx...) -> ref. ``app_images``: build context ->
-    ``host_ports``: Compose service -> container port -> (first) host port.
+    ``images``: logical image name (postgres, nginx...) -> ref. ``app_images``: team service ->
+    the image ID it runs (built or resolved). ``host_ports``: Compose service -> container port ->
+    (first) host port.
     ``compose_override``: the text of `compose/<env>.override.yaml`, merged last ("" for none).
     """
 

@@ -81,6 +81,7 @@ class IngressComponent(Base[Ingress]):
     """nginx's config is rendered from the routes; its own /healthz answers the healthcheck."""
 
     spec_model = Ingress
+    why_nothing_to_refuse = "the ingress passes requests to the services behind it"
 
     def check(self, c: References) -> None:
         key, ingress = self.name, self.spec

@@ -126,7 +126,7 @@ def resolve(
 def _stand_in(
     use: ImageUse, origin: str, base_images: Mapping[str, str], table: Mapping[str, str]
 ) -> Base:
-    where = f"{origin}:{use.line}: {use.written}"
+    where = f"{origin}:{use.line}: {use.written}" if use.line else f"{origin}: {use.written}"
     local, source = equivalent(use.ref, base_images, table, debian_base)
     fix = (
         f'add it to `base_images:` in envs/ (`base_images: {{"{use.ref}": <a local image>}}`), '

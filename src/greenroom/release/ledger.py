@@ -11,7 +11,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,7 +35,8 @@ class Entry:
     env: str
     result: Result
     digest: str
-    """The app image digest or ID (``sha256:...``) the run exercised."""
+    """The key of the images the run exercised: one image's own ID or digest, else a digest over
+    the whole set (``greenroom.suites.target.combined_digest``)."""
     commit: str
     """The git commit of the checkout that ran the suite (``unknown`` outside git)."""
     junit_sha256: str
@@ -44,6 +45,8 @@ class Entry:
     target: str = "replica"
     """``replica`` (a local replica) or ``environ`` (endpoints given by variables)."""
     junit: str = ""
+    images: dict[str, str] = field(default_factory=dict)
+    """Service -> the image ID or digest it ran: the set a promotion ships."""
 
     @property
     def passed(self) -> bool:

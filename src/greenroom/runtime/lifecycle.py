@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from greenroom.components import parts
@@ -75,12 +74,13 @@ def up(
 
 def prepare(replica: Replica) -> dict[str, str]:
     """Images, app builds, secrets and the rendered project (not yet written): relpath -> text."""
-    from greenroom.images import build_app_image, ensure_images
+    from greenroom.images import ensure_images
+    from greenroom.images.services import service_images
     from greenroom.render.compose import render_project
     from greenroom.render.workdir import context_for
 
     ensure_images(only=infra_images(replica.env), quiet=True)
-    replica.app_images = _build_apps(replica, build_app_image)
+    replica.app_images = service_images(replica.env, replica.root)
     replica.materialize_secrets()
     ctx = context_for(replica.env, replica.root, app_images=replica.app_images)
     return dict(render_project(replica.env, ctx).files)
@@ -92,16 +92,6 @@ def spec_hash(files: dict[str, str]) -> str:
     for relpath, text in sorted(files.items()):
         digest.update(relpath.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
-
-
-def _build_apps(replica: Replica, build: Any) -> dict[str, str]:
-    contexts = sorted({s.build for s in replica.env.services.values() if s.build})
-    images: dict[str, str] = {}
-    for context in contexts:
-        tag = f"greenroom-app/{replica.env.project}-{Path(context).name}:latest"
-        image_id = build(replica.root / context, tag)
-        images[context] = image_id
-    return images
 
 
 def _converge(replica: Replica, timeout: float) -> None:

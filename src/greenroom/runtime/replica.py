@@ -54,7 +54,7 @@ class Replica:
     host_ports: dict[str, dict[int, int]] = field(default_factory=dict)
     secret_files: dict[str, Path] = field(default_factory=dict)
     app_images: dict[str, str] = field(default_factory=dict)
-    """Build context -> image ID of the team's app images, once built."""
+    """Service -> the image ID it runs (built or resolved): the evidence a suite records."""
     namespace: str = ""
     """The namespace it was opened in (`GREENROOM_NAMESPACE`); "" for the user's own replicas."""
 

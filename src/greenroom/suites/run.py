@@ -170,6 +170,7 @@ def run_suite(
             time=now(),
             target=resolved.kind,
             junit=str(path),
+            images=dict(resolved.images),
         ),
         ledger,
     )

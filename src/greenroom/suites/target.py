@@ -127,7 +127,8 @@ def target_from_environ(env: Environment, environ: Mapping[str, str]) -> Target:
 
     variables = Environ(environ)
     api_url = variables.need("API_URL").rstrip("/")
-    digest = variables.need("IMAGE_DIGEST")
+    images = _images(variables, env)
+    digest = combined_digest(images) if images else variables.need("IMAGE_DIGEST")
     bound = parts(env)
     connections = {
         name: conn
@@ -150,8 +151,25 @@ def target_from_environ(env: Environment, environ: Mapping[str, str]) -> Target:
         digest=digest,
         parts=bound,
         connections=connections,
+        images=images,
         model=env,
     )
+
+
+def _images(variables: Environ, env: Environment) -> dict[str, str]:
+    """``GREENROOM_IMAGES=api=sha256:...,worker=sha256:...``: the deployed set, by service."""
+    raw = variables.get("IMAGES")
+    images: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        service, _, digest = item.partition("=")
+        if service not in env.services or not digest.startswith("sha256:"):
+            variables.problem(
+                f"{PREFIX}IMAGES item {item!r} is not <service>=sha256:<digest> of a service of "
+                f"{env.name} ({', '.join(sorted(env.services))})"
+            )
+            continue
+        images[service] = digest
+    return images
 
 
 def resolve_target(

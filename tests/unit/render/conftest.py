@@ -94,7 +94,7 @@ def context() -> Callable[..., RenderContext]:
         return RenderContext(
             project=f"{env.project}-{env.name}",
             images={"postgres": "greenroom/postgres:17", "nginx": "greenroom/nginx:1.26"},
-            app_images={"app": "sha256:feedface"},
+            app_images={"api": "sha256:feedface", "worker": "sha256:feedface"},
             host_ports=allocate_ports(env),
             **extra,
         )

@@ -149,3 +149,16 @@ def test_a_replica_missing_a_port_says_how_to_fix_it() -> None:
     with pytest.raises(SuiteError, match="nats:4222 has no host port") as err:
         replica_target(env, partial, {"app": DIGEST})
     assert err.value.hint and "inv up dev" in err.value.hint
+
+
+def test_a_deployed_set_of_images_is_the_ledger_key() -> None:
+    variables = {k: v for k, v in FULL.items() if k != "GREENROOM_IMAGE_DIGEST"}
+    images = f"api={DIGEST},worker=sha256:{'e' * 64}"
+    target = target_from_environ(load_environment("dev"), dict(variables, GREENROOM_IMAGES=images))
+    assert target.images == {"api": DIGEST, "worker": "sha256:" + "e" * 64}
+    assert target.digest == combined_digest(target.images)
+
+
+def test_an_image_of_no_service_is_named() -> None:
+    with pytest.raises(ConfigError, match="GREENROOM_IMAGES item 'shop=sha256:1'"):
+        target_from_environ(load_environment("dev"), dict(FULL, GREENROOM_IMAGES="shop=sha256:1"))

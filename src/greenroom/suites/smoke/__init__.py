@@ -9,7 +9,8 @@ queues) and whether auth is on come from ``envs/ENV.yaml``:
 
 ==============================  ===========================================================
 ``GREENROOM_API_URL``           base URL of the HTTP API (required)
-``GREENROOM_IMAGE_DIGEST``      the app image digest deployed there (required: the ledger key)
+``GREENROOM_IMAGES``            the deployed set, ``api=sha256:...,worker=sha256:...`` (the
+                                ledger keys on it); or ``GREENROOM_IMAGE_DIGEST`` for one image
 ``GREENROOM_PGHOST``            Postgres host (required); ``GREENROOM_PGPORT`` (5432)
 ``GREENROOM_PGUSER``            Postgres user (default: the model's)
 ``GREENROOM_PGPASSWORD``        Postgres password (required)
