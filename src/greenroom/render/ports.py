@@ -32,23 +32,27 @@ def published(env: Environment) -> dict[str, tuple[Component, tuple[int, ...]]]:
     return dict(sorted(out.items()))
 
 
-def allocate_ports(env: Environment) -> dict[str, dict[int, int]]:
+def allocate_ports(env: Environment, shift: int | None = None) -> dict[str, dict[int, int]]:
     """Compose service -> container port -> host port: `port_base + port % 1000`, probing upward.
 
     A service with n replicas reserves n consecutive host ports (Compose publishes a range).
-    The order is by service name then port, so the result depends only on the model.
+    The order is by service name then port, so the result depends only on the model and the
+    replica namespace (``shift``, default: the current namespace's, clear of the user's ports).
     """
+    from greenroom.paths import port_shift
+
+    base = env.exposure.port_base + (port_shift() if shift is None else shift)
     taken: set[int] = set()
     out: dict[str, dict[int, int]] = {}
     for service, (part, ports) in published(env).items():
         width = max(part.replicas(), 1)
         for port in sorted(ports):
-            host = env.exposure.port_base + port % 1000
+            host = base + port % 1000
             while any(h in taken for h in range(host, host + width)):
                 host += 1
             if host + width - 1 > MAX_PORT:
                 raise ConfigError(
-                    f"no free host port for {service}:{port} above {env.exposure.port_base}",
+                    f"no free host port for {service}:{port} above {base}",
                     hint="lower exposure.port_base so the replica's ports fit below 65536",
                 )
             taken.update(range(host, host + width))

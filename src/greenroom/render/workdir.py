@@ -29,7 +29,7 @@ def read_override(root: Path, env_name: str) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def _image_refs() -> dict[str, str]:
+def catalogue_refs() -> dict[str, str]:
     """Every image of greenroom's catalogue, by name: what the renderer's components run."""
     from greenroom.images.catalog import CATALOG
 
@@ -45,7 +45,7 @@ def context_for(
     """
     return RenderContext(
         project=compose_project(env.project, env.name, root),
-        images=_image_refs(),
+        images=catalogue_refs(),
         app_images=dict(app_images or {}),
         host_ports=allocate_ports(env),
         compose_override=read_override(root, env.name),

@@ -77,13 +77,11 @@ def prepare(replica: Replica) -> dict[str, str]:
     from greenroom.images import ensure_images
     from greenroom.images.services import service_images
     from greenroom.render.compose import render_project
-    from greenroom.render.workdir import context_for
 
     ensure_images(only=infra_images(replica.env), quiet=True)
     replica.app_images = service_images(replica.env, replica.root)
     replica.materialize_secrets()
-    ctx = context_for(replica.env, replica.root, app_images=replica.app_images)
-    return dict(render_project(replica.env, ctx).files)
+    return dict(render_project(replica.env, replica.render_context()).files)
 
 
 def spec_hash(files: dict[str, str]) -> str:

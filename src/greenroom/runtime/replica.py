@@ -10,13 +10,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from greenroom.components import parts
+from greenroom.components import Component, RenderContext, parts
 from greenroom.model.environment import Environment
 from greenroom.paths import (
     compose_project,
     in_namespace,
     namespace,
-    port_shift,
     project_root,
     replica_dir,
 )
@@ -31,15 +30,6 @@ def project_name(env: Environment, root: Path) -> str:
 def infra_images(env: Environment) -> list[str]:
     """The logical image names this environment's components and services run."""
     return sorted({image for part in parts(env).values() for image in part.images()})
-
-
-def _shift_ports(env: Environment) -> Environment:
-    """Inside a namespace, the same model with its port base moved clear of the user's replica."""
-    shift = port_shift()
-    if not shift:
-        return env
-    exposure = env.exposure.model_copy(update={"port_base": env.exposure.port_base + shift})
-    return env.model_copy(update={"exposure": exposure})
 
 
 @dataclass
@@ -66,7 +56,7 @@ class Replica:
         from greenroom.render.ports import allocate_ports
 
         root = root or project_root()
-        env = _shift_ports(load_environment(env_name, root=root, overrides=overrides))
+        env = load_environment(env_name, root=root, overrides=overrides)
         replica = cls(
             env=env,
             root=root,
@@ -77,6 +67,23 @@ class Replica:
         )
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
         return replica
+
+    @property
+    def parts(self) -> dict[str, Component]:
+        """Its components and services, bound once for the model it holds."""
+        return parts(self.env)
+
+    def render_context(self) -> RenderContext:
+        """What a render of this replica needs: its project, ports, images and override."""
+        from greenroom.render.workdir import catalogue_refs, read_override
+
+        return RenderContext(
+            project=self.project,
+            images=catalogue_refs(),
+            app_images=dict(self.app_images),
+            host_ports=self.host_ports,
+            compose_override=read_override(self.root, self.env.name),
+        )
 
     @property
     def compose_file(self) -> Path:

@@ -45,6 +45,23 @@ def test_load_render_probe_and_target_bind_each_part_once(constructed: list[str]
     assert sorted(constructed) == sorted({*env.components, *env.services})
 
 
+def test_a_replica_walk_binds_each_part_once(constructed: list[str]) -> None:
+    from greenroom.runtime.lifecycle import spec_hash
+    from greenroom.runtime.replica import Replica, infra_images
+
+    replica = Replica.open("prod", root=ROOT)
+    infra_images(replica.env)
+    files = render_project(replica.env, replica.render_context()).files
+    spec_hash(dict(files))
+    secrets = {name: SecretStr("x") for name in replica.env.secrets}
+    access = Access(host_ports=replica.host_ports, secrets=secrets)
+    probes_for(replica.env, access)
+    for part in replica.parts.values():
+        part.endpoint(access)
+    replica_target(replica.env, access, {"api": "sha256:" + "1" * 64}, bound=replica.parts)
+    assert sorted(constructed) == sorted({*replica.env.components, *replica.env.services})
+
+
 def test_a_changed_copy_of_the_model_binds_anew(constructed: list[str]) -> None:
     env = load_environment("dev", root=ROOT)
     first = parts(env)

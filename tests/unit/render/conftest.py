@@ -100,3 +100,9 @@ def context() -> Callable[..., RenderContext]:
         )
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _users_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering is read as a user's replica would be: no test namespace, no port shift."""
+    monkeypatch.delenv("GREENROOM_NAMESPACE", raising=False)
