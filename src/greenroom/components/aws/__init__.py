@@ -197,7 +197,7 @@ class AwsComponent(Base[Aws]):
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         if not access.has_port(self.name, self.emulator.port):
             return None
-        return f"{self.endpoint_url(access)} ({self.spec.emulator}, {self.spec.region})"
+        return self.endpoint_url(access)
 
     def host_env(self, access: Access, *, show_secrets: bool = False) -> dict[str, str]:
         """What boto3 and the AWS CLI read: the emulator's endpoint, region, placeholder keys."""
