@@ -73,7 +73,14 @@ class AppComponent(Base[Service]):
         return (ScrapeTarget(self.name, self.name, port, spec.metrics, spec.replicas),)
 
     def images(self) -> tuple[str, ...]:
-        return ("python",) if self.spec.build else ()
+        """greenroom's images a build or an `image:` may stand on (made before `up` needs them)."""
+        if self.spec.build is not None:
+            return ("python",)
+        from greenroom.images.bases import split_ref
+        from greenroom.images.catalog import CATALOG
+
+        repo = split_ref(self.spec.image or "")[0]
+        return tuple(name for name, spec in CATALOG.items() if split_ref(spec.upstream)[0] == repo)
 
     def probe(self, access: Access) -> Probe | None:
         port = self._health_port()
