@@ -72,9 +72,20 @@ def namespace() -> str:
     return value
 
 
+NAMESPACE_PORT_SLOTS = 4
+"""Namespaces spread over this many shifts (by a hash of their name), so two rarely meet."""
+
+
 def port_shift() -> int:
-    """Added to `exposure.port_base` in a namespace, so its host ports differ from the user's."""
-    return NAMESPACE_PORT_SHIFT if namespace() else 0
+    """Added to `exposure.port_base` in a namespace, so its host ports differ from the user's.
+
+    1000 to 4000 above the user's, chosen by the namespace's name: `test` and `bench` differ.
+    """
+    ns = namespace()
+    if not ns:
+        return 0
+    slot = int(hashlib.sha256(ns.encode()).hexdigest(), 16) % NAMESPACE_PORT_SLOTS
+    return NAMESPACE_PORT_SHIFT * (1 + slot)
 
 
 def in_namespace(base: Path, ns: str | None = None) -> Path:

@@ -253,7 +253,7 @@ def psql(c: Context, env: str, set: list[str] | None = None) -> None:
         "env": "the environment to test (default: dev)",
         "junit": "where to write the JUnit XML (default: .greenroom/reports/)",
         "target": "replica (default: the local replica) or environ (GREENROOM_* variables)",
-        "deadline": "seconds one order may take through every hop (default 30)",
+        "deadline": "seconds a journey test may take through every hop (default 30)",
     },
     iterable=["set"],
     positional=["suite"],

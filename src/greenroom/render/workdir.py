@@ -90,13 +90,13 @@ def validate(compose_file: Path, env_file: Path | None = None) -> None:
 
 
 def render_to_workdir(name: str, overrides: Sequence[str] = ()) -> Path:
-    """Render ENV into `.greenroom/<env>/`, validate it with Compose, print and return the path."""
+    """Render ENV into its replica's work dir, check it with Compose, print and return the path."""
     from greenroom.model import load_environment
-    from greenroom.paths import project_root, workdir
+    from greenroom.paths import project_root, replica_dir
 
     root = project_root()
     env = load_environment(name, root=root, overrides=tuple(overrides))
-    directory = workdir(root) / env.name
+    directory = replica_dir(env.name, root)
     project = render_project(env, context_for(env, root))
     write_project(directory, project.files)
     compose_file = directory / COMPOSE_FILE

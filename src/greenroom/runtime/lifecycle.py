@@ -67,7 +67,9 @@ def up(
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
-    replica.save_state({"spec_hash": wanted, "app_images": replica.app_images})
+    replica.save_state(
+        {"spec_hash": wanted, "app_images": replica.app_images, "host_ports": replica.host_ports}
+    )
     _print_endpoints(replica, show_secrets)
     return replica
 

@@ -205,5 +205,9 @@ def failure_details(run: SuiteRun) -> str:
 
 
 def failure_hint(run: SuiteRun) -> str:
-    logs = f"`inv logs {run.entry.env} <service>`" if run.entry.target == "replica" else "its logs"
+    logs = (
+        f"`inv logs {run.entry.env} --service <service>`"
+        if run.entry.target == "replica"
+        else "its logs"
+    )
     return f"fix the named hop or component (see {logs}), then run it again; JUnit: {run.junit}"

@@ -78,15 +78,26 @@ def front_door(env: Environment, bound: Mapping[str, Component], access: Access)
 def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
     """The target of a running local replica of ``env_name`` (brought up by `inv up`)."""
     from greenroom.runtime import Replica
+    from greenroom.runtime.containers import project_containers
 
     replica = Replica.open(env_name, overrides)
     state = replica.load_state()
-    if not state:
+    running = [c for c in project_containers(replica.project) if c.status == "running"]
+    if not state or not running:
         raise SuiteError(
-            f"the {env_name} replica is not up (no state in {replica.state_file})",
-            hint=f"bring it up first: `inv up {env_name}`",
+            f"the {env_name} replica ({replica.project}) is not up",
+            hint=f"bring it up first: `inv up {env_name}` (with the same --set flags)",
         )
-    return replica_target(replica.env, replica.access(), dict(state.get("app_images") or {}))
+    recorded = state.get("host_ports") or {}
+    if recorded:
+        # The ports it was brought up with, not this call's model: a suite reaches its own replica.
+        replica.host_ports = {
+            service: {int(port): int(host) for port, host in ports.items()}
+            for service, ports in recorded.items()
+        }
+    return replica_target(
+        replica.env, replica.access(), dict(state.get("app_images") or {}), replica.parts
+    )
 
 
 def replica_target(
