@@ -52,18 +52,30 @@ def _url(access: Access, name: str) -> str:
     return f"http://{access.host}:{access.port(name, PORT)}"
 
 
-def targets_health(url: str) -> tuple[list[str], list[str]]:
-    """(up, down) scrape targets of the Prometheus at ``url``, each as `job host:port (error)`."""
+def targets_health(url: str) -> tuple[list[str], list[str], dict[str, int]]:
+    """(up, not up, job -> targets up) of the Prometheus at ``url``; labels `job host:port`."""
     data = json.loads(http_get(f"{url}/api/v1/targets?state=active"))
     up: list[str] = []
     down: list[str] = []
+    per_job: dict[str, int] = {}
     for target in data.get("data", {}).get("activeTargets", []):
-        label = f"{target['labels'].get('job', '?')} {target['labels'].get('instance', '?')}"
+        job = target["labels"].get("job", "?")
+        label = f"{job} {target['labels'].get('instance', '?')}"
         if target.get("health") == "up":
             up.append(label)
+            per_job[job] = per_job.get(job, 0) + 1
         else:
             down.append(f"{label} ({target.get('lastError') or target.get('health')})")
-    return up, down
+    return up, down, per_job
+
+
+def missing_jobs(expected: Mapping[str, int], per_job: Mapping[str, int]) -> list[str]:
+    """The jobs with fewer targets up than the model declares (replicas discovered by DNS)."""
+    return [
+        f"{job} ({per_job.get(job, 0)}/{want} up)"
+        for job, want in sorted(expected.items())
+        if per_job.get(job, 0) < want
+    ]
 
 
 def prometheus_url(conn: HttpConnection) -> str:
@@ -160,11 +172,10 @@ class PrometheusComponent(Base[Prometheus]):
 
         def run() -> str:
             http_get(f"{url}/-/ready")
-            up, down = targets_health(url)
-            if down or not up:
-                raise ProbeFailed(
-                    f"{len(down)} scrape target(s) not up: {'; '.join(down) or 'none found yet'}"
-                )
+            up, down, per_job = targets_health(url)
+            waiting = missing_jobs(self.expected(), per_job)
+            if down or waiting:
+                raise ProbeFailed("scrape targets not up yet: " + "; ".join([*waiting, *down]))
             return f"Prometheus, {len(up)} target(s) up"
 
         return run
@@ -179,10 +190,15 @@ class PrometheusComponent(Base[Prometheus]):
 
     def reach(self, conn: HttpConnection) -> str:
         conn.reach()
-        up, down = targets_health(conn.url)
-        if down:
-            raise AssertionError(f"scrape target(s) down: {'; '.join(down)}")
+        up, down, per_job = targets_health(conn.url)
+        waiting = missing_jobs(self.expected(), per_job)
+        if down or waiting:
+            raise AssertionError(f"scrape target(s) not up: {'; '.join([*waiting, *down])}")
         return f"Prometheus at {conn.url}, {len(up)} target(s) up"
+
+    def expected(self) -> dict[str, int]:
+        """Job -> how many targets the model says it has (itself included)."""
+        return {"prometheus": 1, **{t.job: max(t.replicas, 1) for t in self.targets}}
 
 
 def scrape_config(
