@@ -56,7 +56,6 @@ BUILTIN = (
 _REGISTRY: dict[str, type[Base[Any]]] = {}
 _BOUND: dict[int, tuple[weakref.ref[Any], dict[str, Component]]] = {}
 """Each live Environment's components, bound once (by the Environment's id)."""
-_loaded = False
 
 C = TypeVar("C", bound=type[Base[Any]])
 
@@ -76,17 +75,9 @@ def register(kind: str) -> Callable[[C], C]:
 
 def _load() -> None:
     """Import the built-in kinds and the installed plug-ins, once, so their decorators run."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    import importlib
-    from importlib.metadata import entry_points
+    from greenroom.plugins import load
 
-    for name in BUILTIN:
-        importlib.import_module(f"greenroom.components.{name}")
-    for entry in entry_points(group="greenroom.components"):
-        entry.load()
+    load(__name__, BUILTIN, "greenroom.components")
 
 
 def kinds() -> tuple[str, ...]:

@@ -7,26 +7,19 @@ holds what they share: the local image check and skip-or-fail when the engine is
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
 
 def image_present(ref: str) -> bool | None:
     """True/False whether the engine has ``ref`` locally; None when the engine is unreachable."""
+    from greenroom.errors import GreenroomError
+    from greenroom.images import engine
+
     try:
-        out = subprocess.run(
-            ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return engine.image_id(ref) is not None
+    except (GreenroomError, OSError):
         return None
-    if out.returncode == 0:
-        return True
-    return False if "No such image" in out.stderr or "No such object" in out.stderr else None
 
 
 def unavailable(message: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
@@ -178,11 +178,17 @@ class AwsComponent(Base[Aws]):
         return AwsTarget(region=self.spec.region, endpoint_url=self.endpoint_url(access))
 
     def probe(self, access: Access) -> Probe:
+        """The emulator's own health over plain HTTP first; then one S3 call, without retries,
+        through a client made once (a boto3 client costs far more CPU than the check)."""
+        made: list[Any] = []
+
         def run() -> str:
             endpoint = self.endpoint_url(access)
             self.emulator.ready(endpoint, self.service_names())
             try:
-                self.target(access).client("s3").list_buckets()
+                if not made:
+                    made.append(self.target(access).client("s3", attempts=1, timeout=3))
+                made[0].list_buckets()
             except Exception as exc:
                 raise ProbeFailed(f"S3 ListBuckets failed: {type(exc).__name__}") from None
             return f"{self.spec.emulator} at {endpoint}"

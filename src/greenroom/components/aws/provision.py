@@ -27,7 +27,8 @@ class AwsTarget:
     region: str
     endpoint_url: str | None = None
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, attempts: int = 3, timeout: float = 30) -> Any:
+        """A boto3 client; a probe asks for one attempt and a short timeout, so it fails fast."""
         import boto3
         from botocore.config import Config
 
@@ -37,7 +38,9 @@ class AwsTarget:
             region_name=self.region,
             endpoint_url=self.endpoint_url,
             config=Config(
-                retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30
+                retries={"max_attempts": attempts, "mode": "standard"},
+                connect_timeout=min(5, timeout),
+                read_timeout=timeout,
             ),
             **extra,
         )

@@ -30,7 +30,6 @@ class Emulator:
 
 
 _EMULATORS: dict[str, Emulator] = {}
-_loaded = False
 
 
 def register(emulator: Emulator) -> Emulator:
@@ -40,17 +39,9 @@ def register(emulator: Emulator) -> Emulator:
 
 
 def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    import importlib
-    from importlib.metadata import entry_points
+    from greenroom.plugins import load
 
-    for name in BUILTIN:
-        importlib.import_module(f"{__name__}.{name}")
-    for entry in entry_points(group="greenroom.aws_emulators"):
-        entry.load()
+    load(__name__, BUILTIN, "greenroom.aws_emulators")
 
 
 def names() -> tuple[str, ...]:
