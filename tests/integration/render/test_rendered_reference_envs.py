@@ -12,6 +12,7 @@ import yaml
 
 from greenroom.errors import GreenroomError
 from greenroom.model import load_environment
+from greenroom.paths import replica_dir
 from greenroom.render import render_to_workdir
 from greenroom.secrets import ENV_FILE, state_dir_for, variable
 
@@ -47,7 +48,7 @@ def compose_config(compose_file: Path) -> dict[str, object]:
 @pytest.mark.parametrize("env", ENVS)
 def test_reference_env_renders_and_compose_accepts_it(project, env, capsys):
     compose_file = render_to_workdir(env)
-    assert compose_file == project / ".greenroom" / env / "compose.yaml"
+    assert compose_file == replica_dir(env, project) / "compose.yaml"
     assert str(compose_file) in capsys.readouterr().out
     config = compose_config(compose_file)
     services = config["services"]
