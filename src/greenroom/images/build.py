@@ -77,7 +77,7 @@ def build_service_image(
 
     ``build`` is the service's ``build:`` (a folder or a BuildSpec, relative to ``root``);
     ``base_images`` the model's stand-ins. Unchanged inputs return the existing image unbuilt:
-    ``build_service_image(root, "web", env.services["web"].build, "greenroom-app/shop-web:latest",
+    ``build_service_image(root, "web", env.services["web"].build, "greenroom-app/team-web:latest",
     base_images=env.base_images)``.
     """
     spec = as_build_spec(build)

@@ -38,7 +38,7 @@ def url_password(value: str) -> str | None:
 
 
 def strip_password(url: str) -> str:
-    """The URL without its password (the user stays): `postgres://shop@db:5432/shop`."""
+    """The URL without its password (the user stays): `postgres://app@db:5432/app`."""
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[1]
     user = parts.username

@@ -48,7 +48,7 @@ def translate(
 ) -> Translation:
     """The envs/ files for a compose project; ``root`` is the folder envs/ goes in (absolute).
 
-    >>> t = translate({"name": "shop", "services": {"db": {"image": "postgres:16"}}})
+    >>> t = translate({"name": "team", "services": {"db": {"image": "postgres:16"}}})
     >>> "kind: postgres" in t.base
     True
     """

@@ -30,7 +30,7 @@ class Commented:
 
 
 def scalar(value: Any) -> str:
-    """One scalar as YAML reads it back unchanged: `'8000'`, `shop`, `true`, `"a: b"`."""
+    """One scalar as YAML reads it back unchanged: `'8000'`, `app`, `true`, `"a: b"`."""
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6)
     return text.removesuffix("\n").removesuffix("\n...").strip()
 

@@ -44,7 +44,7 @@ authorization {
 
 
 def subject_covers(pattern: str, subject: str) -> bool:
-    """Whether NATS subject pattern ``pattern`` (`orders.>`) matches all that ``subject`` can."""
+    """Whether NATS subject pattern ``pattern`` (`events.>`) matches all that ``subject`` can."""
     want, have = pattern.split("."), subject.split(".")
     for i, token in enumerate(want):
         if token == ">":
