@@ -426,3 +426,12 @@ def test_a_compose_file_compose_refuses_is_a_clean_error(tmp_path: Path) -> None
     assert "'imagee' not allowed" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / "envs").exists()
+
+
+def test_the_work_dir_is_ignored_by_git_once(tmp_path: Path) -> None:
+    from greenroom.init.project import _ignore_workdir
+
+    (tmp_path / ".gitignore").write_text(".venv/")
+    assert _ignore_workdir(tmp_path) == tmp_path / ".gitignore"
+    assert _ignore_workdir(tmp_path) is None
+    assert (tmp_path / ".gitignore").read_text() == ".venv/\n/.greenroom/\n"

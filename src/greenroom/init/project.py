@@ -136,7 +136,24 @@ def _write(root: Path, base: str, dev: str) -> list[Path]:
         partial = path.with_name(path.name + ".partial")
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
-    return list(files)
+    ignored = _ignore_workdir(root)
+    return [*files, *([ignored] if ignored else [])]
+
+
+def _ignore_workdir(root: Path) -> Path | None:
+    """Add greenroom's work dir (rendered projects, reports, the ledger) to .gitignore, once."""
+    from greenroom.paths import WORKDIR_NAME
+
+    path = root / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    wanted = f"/{WORKDIR_NAME}/"
+    if any(
+        line.strip() in {wanted, f"{WORKDIR_NAME}/", WORKDIR_NAME} for line in text.splitlines()
+    ):
+        return None
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(text + prefix + wanted + "\n", encoding="utf-8")
+    return path
 
 
 def _shown(path: Path, root: Path) -> str:

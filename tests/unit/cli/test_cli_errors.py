@@ -57,3 +57,14 @@ def test_a_stopped_engine_is_named_with_the_fix(project: Path) -> None:
     assert "Docker engine" in result.stderr
     assert "hint:" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_hints_name_the_command_the_user_typed() -> None:
+    from greenroom.cli import as_typed, command_name
+
+    assert command_name("/work/.venv/bin/greenroom") == "greenroom"
+    assert command_name("/usr/lib/python3/site-packages/greenroom/__main__.py") == "greenroom"
+    assert command_name("/work/.venv/bin/inv") == "inv"
+    hint = "hint: bring it up first: `inv up dev`"
+    assert as_typed(hint, "greenroom") == "hint: bring it up first: `greenroom up dev`"
+    assert as_typed(hint, "inv") == hint
