@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -167,15 +166,16 @@ def remove_volumes(names: Iterable[str]) -> list[str]:
 
 
 def container_logs(container_id: str, lines: int = 30) -> str:
-    """The last ``lines`` lines of a container's log (stdout and stderr)."""
-    out = subprocess.run(
-        ["docker", "logs", "--tail", str(lines), container_id],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    return (out.stdout + out.stderr).rstrip()
+    """The last ``lines`` lines of a container's log (stdout and stderr); "" when it is gone."""
+    from docker.errors import DockerException
+
+    from greenroom.images.engine import api
+
+    try:
+        raw: bytes = api().logs(container_id, stdout=True, stderr=True, tail=lines)
+    except DockerException:
+        return ""
+    return raw.decode("utf-8", "replace").rstrip()
 
 
 def by_service(containers: Iterable[ContainerInfo]) -> dict[str, list[ContainerInfo]]:

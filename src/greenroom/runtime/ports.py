@@ -29,27 +29,18 @@ def port_holder(port: int) -> str | None:
 
 
 def _container_publishing(port: int) -> str | None:
+    from docker.errors import DockerException
+
+    from greenroom.images.engine import api
+
     try:
-        out = subprocess.run(
-            [
-                "docker",
-                "ps",
-                "--filter",
-                f"publish={port}",
-                "--format",
-                '{{.Names}}\t{{.Label "com.docker.compose.project"}}',
-            ],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        found = api().containers(filters={"publish": str(port)})
+    except DockerException:
         return None
-    line = out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
-    if not line:
+    if not found:
         return None
-    name, _, project = line.partition("\t")
+    name = str((found[0].get("Names") or ["?"])[0]).lstrip("/")
+    project = (found[0].get("Labels") or {}).get("com.docker.compose.project", "")
     return f"container {name}" + (f" (Compose project {project})" if project else "")
 
 
