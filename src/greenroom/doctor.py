@@ -104,6 +104,8 @@ class Probes:
     image_present: Callable[[str], bool] = _image_present
     which: Callable[[str], str | None] = shutil.which
     port_free: Callable[[int], bool] = port_free
+    own_port: Callable[[int], bool] = lambda port: False
+    """True for a port the checked replica's own containers publish (busy, and rightly so)."""
     images: Sequence[tuple[str, str]] = field(default_factory=lambda: _catalog_refs())
 
 
@@ -148,6 +150,8 @@ def run_checks(ports: Sequence[int] = DEFAULT_PORTS, probes: Probes | None = Non
     for port in ports:
         if probes.port_free(port):
             checks.append(Check(f"port {port}", True, "free"))
+        elif probes.own_port(port):
+            checks.append(Check(f"port {port}", True, "published by this project's replica"))
         else:
             checks.append(
                 Check(
@@ -226,6 +230,24 @@ def render(checks: Sequence[Check]) -> Table:
         status = {True: "[green]ok[/]", False: "[red]FAIL[/]", None: "[yellow]skip[/]"}[check.ok]
         table.add_row(check.name, status, check.detail, check.fix)
     return table
+
+
+def replica_ports(env_name: str) -> tuple[tuple[int, ...], Callable[[int], bool]] | None:
+    """The host ports ENV's replica of the current project needs, and which its own containers
+    hold; None outside a project (or when ENV does not load)."""
+    from greenroom.runtime.containers import bound_ports, project_containers
+    from greenroom.runtime.replica import Replica
+
+    try:
+        replica = Replica.open(env_name)
+    except GreenroomError:
+        return None
+    ports = tuple(sorted({host for held in replica.host_ports.values() for host in held.values()}))
+    try:
+        own = set(bound_ports(project_containers(replica.project)))
+    except GreenroomError:
+        own = set()
+    return ports, own.__contains__
 
 
 def run_doctor(ports: Sequence[int] = DEFAULT_PORTS, probes: Probes | None = None) -> list[Check]:

@@ -29,15 +29,26 @@ def images(
 
 
 @task(
-    help={"port": "a host port the replicas need (repeat; default 5432 6379 4222 4566 8080)"},
+    help={
+        "port": "a host port to check (repeat); default: the ports ENV's replica needs",
+        "env": "the environment whose replica ports to check (default dev)",
+    },
     iterable=["port"],
 )
 @reported
-def doctor(c: Context, port: list[str] | None = None) -> None:
-    """Check the engine, Compose v2, disk, images and ports; print the fix for each failure."""
-    from greenroom.doctor import DEFAULT_PORTS, parse_ports, run_doctor
+def doctor(c: Context, port: list[str] | None = None, env: str = "dev") -> None:
+    """Check the engine, Compose v2, disk, images and ports; print the fix for each failure.
 
-    run_doctor(ports=parse_ports(port) if port else DEFAULT_PORTS)
+    In a project, the ports are those ENV's replica needs (default dev); else --port or defaults.
+    """
+    from greenroom.doctor import DEFAULT_PORTS, Probes, parse_ports, replica_ports, run_doctor
+
+    found = None if port else replica_ports(env)
+    if found is None:
+        run_doctor(ports=parse_ports(port) if port else DEFAULT_PORTS)
+        return
+    ports, own = found
+    run_doctor(ports=ports, probes=Probes(own_port=own))
 
 
 @task(name="install-compose")

@@ -106,3 +106,22 @@ def test_port_flags_are_validated() -> None:
         parse_ports(["http"])
     with pytest.raises(ConfigError):
         parse_ports(["70000"])
+
+
+def test_a_port_the_replica_itself_publishes_is_no_failure(tmp_path: Path) -> None:
+    probes = replace(
+        _healthy(tmp_path), port_free=lambda _port: False, own_port={15432}.__contains__
+    )
+    checks = _by_name(run_checks((15432, 15379), probes))
+    assert checks["port 15432"].ok is True
+    assert "this project's replica" in checks["port 15432"].detail
+    assert checks["port 15379"].ok is False
+
+
+def test_in_a_project_the_replicas_own_ports_are_checked() -> None:
+    from greenroom.doctor import replica_ports
+
+    found = replica_ports("prod")
+    assert found is not None
+    ports, _own = found
+    assert len(ports) >= 5 and all(1024 < port < 65536 for port in ports)
