@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,65 @@ def test_init_names_the_compose_file_compose_refuses(tmp_path: Path) -> None:
     assert "Compose cannot read" in result.stderr and "compose.yaml" in result.stderr
     assert "imagee" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "envs").exists()
+
+
+SMALL = f"""\
+services:
+  db:
+    image: postgres:17
+    environment:
+      POSTGRES_USER: app
+      POSTGRES_DB: app
+      POSTGRES_PASSWORD: {PG_PASSWORD}
+  cache:
+    image: redis:8.0
+  web:
+    build: ./web
+    ports: ["8000:8000"]
+    environment:
+      DATABASE_URL: postgresql://app:{PG_PASSWORD}@db:5432/app
+    depends_on: [db, cache]
+    healthcheck:
+      test: ["CMD", "curl", "-f", "http://localhost:8000/healthz"]
+"""
+
+PORTS = ("--set", "exposure.port_base=27000")
+"""Clear of the session's own dev replica, which is still up when this module runs."""
+
+
+def _greenroom(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, GREENROOM_LEDGER=str(root / "ledger.jsonl"))
+    env.pop("GREENROOM_ROOT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "greenroom", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_envs_from_init_come_up_and_pass_smoke(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "healthz").write_text("ok\n")
+    (tmp_path / "web" / "Dockerfile").write_text(
+        'FROM python:3.13-slim\nWORKDIR /srv\nCOPY healthz .\nCMD ["python", "-m", "http.server", '
+        '"8000"]\n'
+    )
+    (tmp_path / "docker-compose.yml").write_text(SMALL)
+    assert _greenroom(tmp_path, "init").returncode == 0
+    written = "".join(p.read_text() for p in (tmp_path / "envs").glob("*.yaml"))
+    assert PG_PASSWORD not in written
+    try:
+        up = _greenroom(tmp_path, "up", "dev", *PORTS)
+        assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
+        smoke = _greenroom(tmp_path, "test", "smoke", "--env", "dev", *PORTS)
+        assert smoke.returncode == 0, smoke.stdout[-3000:] + smoke.stderr[-2000:]
+        (entry,) = [
+            json.loads(line) for line in (tmp_path / "ledger.jsonl").read_text().splitlines()
+        ]
+        assert entry["result"] == "pass" and set(entry["images"]) == {"web"}
+    finally:
+        _greenroom(tmp_path, "down", "dev", "--volumes", "--yes", *PORTS)
