@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -23,7 +24,6 @@ MIN_CPUS = 0.01
 """The Docker engine's smallest CPU share."""
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
-_ENV_NAME = re.compile(ENV_NAME)
 
 _ALNUM = r"[a-z0-9]+"
 _PATH_COMPONENT = rf"{_ALNUM}(?:(?:[._]|__|-+){_ALNUM})*"
@@ -34,6 +34,18 @@ _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}
 IMAGE = rf"^(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*(?::{TAG})?(?:@{_DIGEST})?$"
 """Docker's reference grammar (distribution/reference): [registry/]name[:tag][@digest]."""
 _IMAGE = re.compile(IMAGE)
+
+
+def _matching(pattern: str, problem: str) -> Callable[[str], str]:
+    """A check that a text matches ``pattern``, else the error ``'<text>' <problem>``."""
+    compiled = re.compile(pattern)
+
+    def check(text: str) -> str:
+        if not compiled.match(text):
+            raise ValueError(f"{text!r} {problem}")
+        return text
+
+    return check
 
 
 def _whole_number_as_text(value: Any) -> Any:
@@ -106,13 +118,13 @@ CpuShare = Annotated[
 """`deploy.resources.limits.cpus`: a finite decimal, at least the engine's smallest share."""
 
 
-def _env_name(name: str) -> str:
-    if not _ENV_NAME.match(name):
-        raise ValueError(
-            f"{name!r} is not a variable name a container receives intact; use letters, digits, "
-            "_ . or -, starting with a letter or _: LOG_LEVEL, discovery.type"
-        )
-    return name
+_env_name = _matching(
+    ENV_NAME,
+    (
+        "is not a variable name a container receives intact; use letters, digits, _ . or -, "
+        "starting with a letter or _: LOG_LEVEL, discovery.type"
+    ),
+)
 
 
 EnvName = Annotated[str, AfterValidator(_env_name), Field(json_schema_extra={"pattern": ENV_NAME})]
@@ -183,13 +195,13 @@ StageName = Annotated[str, Field(pattern=STAGE_NAME, max_length=128)]
 BASE_PATTERN = r"^[a-z0-9*?][a-z0-9._/:*?@-]*$"
 
 
-def _base_pattern(pattern: str) -> str:
-    if not re.match(BASE_PATTERN, pattern):
-        raise ValueError(
-            f"{pattern!r} is not an image name pattern; use a name as a Dockerfile's FROM writes "
-            "it, with * for any part: node:20, node:*, myorg/*"
-        )
-    return pattern
+_base_pattern = _matching(
+    BASE_PATTERN,
+    (
+        "is not an image name pattern; use a name as a Dockerfile's FROM writes it, with * for any "
+        "part: node:20, node:*, myorg/*"
+    ),
+)
 
 
 BaseImagePattern = Annotated[
@@ -202,13 +214,10 @@ REDIS_MEMORY = r"^\d+([bB]|[kKmMgG][bB]?)?$"
 """What redis-server's memtoll reads: whole bytes, k/m/g (powers of 1000) or kb/mb/gb (of 1024)."""
 
 
-def _redis_memory(text: str) -> str:
-    if not re.match(REDIS_MEMORY, text):
-        raise ValueError(
-            f"{text!r} is not a size redis-server accepts; use a whole number with b, kb, mb or "
-            "gb: 256mb, 1gb"
-        )
-    return text
+_redis_memory = _matching(
+    REDIS_MEMORY,
+    ("is not a size redis-server accepts; use a whole number with b, kb, mb or gb: 256mb, 1gb"),
+)
 
 
 RedisMemory = Annotated[
@@ -222,13 +231,13 @@ RedisMemory = Annotated[
 SETTING_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
 
 
-def _setting_name(name: str) -> str:
-    if not re.match(SETTING_NAME, name):
-        raise ValueError(
-            f"{name!r} is not a PostgreSQL setting name; use a postgresql.conf name, or "
-            "extension.name for an extension's: work_mem, pg_stat_statements.max"
-        )
-    return name
+_setting_name = _matching(
+    SETTING_NAME,
+    (
+        "is not a PostgreSQL setting name; use a postgresql.conf name, or extension.name for an "
+        "extension's: work_mem, pg_stat_statements.max"
+    ),
+)
 
 
 SettingName = Annotated[
