@@ -161,14 +161,19 @@ class Diagram:
     edges: tuple[Edge, ...] = ()
 
 
+def _identifier(name: str) -> str:
+    """A model name with every character but letters and digits turned into `_`."""
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
 def url_variable(name: str) -> str:
     """The variable holding a part's URL on the host: `api` -> `API_URL`, `my-db` -> `MY_DB_URL`."""
-    return "".join(c if c.isalnum() else "_" for c in name).upper() + "_URL"
+    return _identifier(name).upper() + "_URL"
 
 
 def node_id(name: str) -> str:
     """A Mermaid/Graphviz-safe id for a model name."""
-    return "n_" + "".join(c if c.isalnum() else "_" for c in name)
+    return "n_" + _identifier(name)
 
 
 class Component(Protocol):

@@ -52,7 +52,9 @@ class RedisConnection:
         """The URL without credentials, fit for a log line."""
         return f"{'rediss' if self.tls else 'redis'}://{self.host}:{self.port}/{self.db}"
 
-    def client(self, *, password: str | None = None, anonymous: bool = False) -> Any:
+    def client(
+        self, *, password: str | None = None, anonymous: bool = False, timeout: float = TIMEOUT
+    ) -> Any:
         """A redis-py client with the environment's password, another one, or none."""
         import redis
 
@@ -63,8 +65,8 @@ class RedisConnection:
             db=self.db,
             ssl=self.tls,
             password=None if anonymous else (password if password is not None else secret),
-            socket_timeout=TIMEOUT,
-            socket_connect_timeout=TIMEOUT,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
 
 
@@ -190,14 +192,7 @@ class RedisComponent(Base[Redis]):
         def run() -> str:
             import redis
 
-            secret = self._password()
-            client = redis.Redis(
-                host=access.host,
-                port=access.port(self.name, PORT),
-                password=access.secret(secret) if secret else None,
-                socket_timeout=3,
-                socket_connect_timeout=3,
-            )
+            client = self.connect(access).client(timeout=3)
             try:
                 client.ping()
                 version = client.info("server").get("redis_version", "?")

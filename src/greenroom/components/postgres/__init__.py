@@ -212,20 +212,11 @@ class PostgresComponent(Base[Postgres]):
         return ("postgres",)
 
     def probe(self, access: Access) -> Probe:
-        spec = self.spec
-
         def run() -> str:
             import psycopg
 
             try:
-                with psycopg.connect(
-                    host=access.host,
-                    port=access.port(self.name, PORT),
-                    user=spec.user,
-                    password=access.secret(spec.password.secret),
-                    dbname=spec.database,
-                    connect_timeout=3,
-                ) as conn:
+                with self.connect(access).connect(timeout=3) as conn:
                     version = conn.execute("SHOW server_version").fetchone()
             except psycopg.Error as exc:
                 raise ProbeFailed(f"SELECT failed: {str(exc).strip().splitlines()[0]}") from None

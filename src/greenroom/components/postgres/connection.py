@@ -24,7 +24,7 @@ class PostgresConnection:
     database: str
     password: SecretStr
 
-    def connect(self, *, password: str | None = None, **kwargs: Any) -> Any:
+    def connect(self, *, password: str | None = None, timeout: int = TIMEOUT, **kwargs: Any) -> Any:
         """An autocommit psycopg connection; ``password`` replaces the environment's."""
         import psycopg
 
@@ -35,7 +35,7 @@ class PostgresConnection:
             dbname=self.database,
             autocommit=True,
             password=self.password.get_secret_value() if password is None else password,
-            connect_timeout=TIMEOUT,
+            connect_timeout=timeout,
             **kwargs,
         )
 
