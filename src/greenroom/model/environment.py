@@ -13,6 +13,7 @@ from greenroom.components import spec_union
 from greenroom.model.forms import BaseImagePattern, ImageRef
 from greenroom.model.types import (
     Backup,
+    Contracts,
     Exposure,
     Name,
     Promotion,
@@ -49,6 +50,8 @@ class Environment(Spec):
     backup: Backup = Field(default_factory=Backup)
     suites: dict[Name, SuiteSpec] = Field(default_factory=dict)
     """Where each suite's own tests live: `suites: {smoke: {path: tests/smoke}}`."""
+    contracts: Contracts = Field(default_factory=Contracts)
+    """The API document and migrations the contract suite checks (event schemas sit on streams)."""
     intended_differences: list[str] = Field(default_factory=list)
     """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
     base_images: dict[BaseImagePattern, ImageRef] = Field(default_factory=dict)

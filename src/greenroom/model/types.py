@@ -253,6 +253,76 @@ class SuiteSpec(Spec):
     """Folder of pytest files, relative to the project root (default: `tests/<suite>`)."""
 
 
+Compatibility = Literal[
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
+]
+"""Schema Registry compatibility modes: which earlier versions a new schema must stay readable by."""
+
+
+class EventContract(Spec):
+    """The JSON Schema of one message type, declared on the stream or topic it travels on."""
+
+    subject: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    """A NATS subject (no wildcards), or the message type an SNS topic or SQS queue carries."""
+    schema_path: str | None = Field(default=None, alias="schema")
+    """The schema file, relative to the project root (default `contracts/events/<subject>.json`)."""
+    compatibility: Compatibility = "FULL"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def path(self) -> str:
+        return self.schema_path or f"contracts/events/{self.subject}.json"
+
+
+Severity = Literal["error", "warning", "off"]
+
+EXPAND_CONTRACT_RULES: dict[str, Severity] = {
+    "adding-field-with-default": "error",
+    "adding-not-nullable-field": "error",
+    "adding-required-field": "error",
+    "ban-drop-column": "error",
+    "ban-drop-table": "error",
+    "changing-column-type": "error",
+    "renaming-column": "error",
+    "renaming-table": "error",
+    "require-concurrent-index-creation": "error",
+}
+"""squawk rules that break the running release during an expand/contract rollout."""
+
+
+class MigrationLint(Spec):
+    """Migration files linted with squawk; each rule's severity, the rest at ``default``."""
+
+    path: str
+    """The folder of `*.sql` migrations, relative to the project root."""
+    rules: dict[Annotated[str, Field(pattern=r"^[a-z][a-z-]*$")], Severity] = Field(
+        default_factory=dict
+    )
+    """Rule -> severity, over the expand/contract defaults (`ban-drop-column: error`...)."""
+    default: Severity = "warning"
+    pg_version: Text | None = None
+
+    def severity(self, rule: str) -> Severity:
+        return self.rules.get(rule, EXPAND_CONTRACT_RULES.get(rule, self.default))
+
+
+class Contracts(Spec):
+    """What the contract suite holds the build to besides the event schemas on streams and topics."""
+
+    openapi: str | None = None
+    """The API's OpenAPI document (JSON or YAML), relative to the project root."""
+    migrations: MigrationLint | None = None
+    releases: str = "v*"
+    """Git tags (fnmatch) of promoted releases: every version they carried is a baseline."""
+
+
 class Backup(Spec):
     schedule: Literal["none", "hourly", "daily", "weekly"] = "none"
     retention_days: int = Field(default=7, ge=1)

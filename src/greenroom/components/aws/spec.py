@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from greenroom.components.aws.emulators import names
-from greenroom.model.types import ComponentBase, Duration, Name, SecretRef, Spec
+from greenroom.model.types import ComponentBase, Duration, EventContract, Name, SecretRef, Spec
 
 
 class LifecycleRule(Spec):
@@ -50,6 +50,8 @@ class Subscription(Spec):
 class Topic(Spec):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.fifo)?$")]
     subscriptions: list[Subscription] = Field(default_factory=list)
+    events: list[EventContract] = Field(default_factory=list)
+    """The schema of each message type published on the topic (the contract suite checks them)."""
 
 
 class Parameter(Spec):

@@ -84,6 +84,13 @@ class NatsComponent(Base[Nats]):
                         f"filter `{wanted}` is outside stream `{stream.name}`'s subjects: "
                         f"{', '.join(stream.subjects)}",
                     )
+            for k, event in enumerate(stream.events):
+                if not any(subject_covers(p, event.subject) for p in stream.subjects):
+                    c.add(
+                        (*base, i, "events", k, "subject"),
+                        f"event subject `{event.subject}` is outside stream `{stream.name}`'s "
+                        f"subjects: {', '.join(stream.subjects)}",
+                    )
 
     shape = "queue"
 

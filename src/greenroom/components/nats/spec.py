@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from greenroom.model.types import ComponentBase, Duration, SecretRef, Spec, Text
+from greenroom.model.types import ComponentBase, Duration, EventContract, SecretRef, Spec, Text
 
 
 class Consumer(Spec):
@@ -25,6 +25,8 @@ class Stream(Spec):
     replicas: int = Field(default=1, ge=1, le=5)
     duplicate_window: Duration = "2m"
     consumers: list[Consumer] = Field(default_factory=list)
+    events: list[EventContract] = Field(default_factory=list)
+    """The schema of each subject published on the stream (the contract suite checks them)."""
 
 
 class Nats(ComponentBase):
