@@ -218,6 +218,28 @@ class Service(Spec):
 # --- release, rollout, SLOs, backup -------------------------------------------------------------
 
 
+class ReleaseTarget(Spec):
+    """Where a promotion lands in AWS; each name defaults from the project and environment."""
+
+    region: str | None = None
+    """Default: the aws component's region."""
+    endpoint_url: str | None = None
+    """An AWS-compatible endpoint for every client; default: AWS itself (or AWS_ENDPOINT_URL)."""
+    registry: str | None = None
+    """The registry URL pushes go to; default: the endpoint ECR's token names."""
+    repository_prefix: str | None = None
+    """ECR repositories are `<prefix>/<service>`; default: the project."""
+    cluster: str | None = None
+    """ECS cluster; services are `<cluster>-<service>` (canary: `-canary`). Default:
+    `<project>-<env>`."""
+    load_balancer: str | None = None
+    """The ALB whose weighted target groups carry a canary; default: the cluster's name."""
+    bucket: str | None = None
+    """S3 bucket holding the release history and lock; default: `<project>-<env>-releases`."""
+    execution_role: str | None = None
+    """Task execution role ARN (reads the secrets, pulls the images)."""
+
+
 class Promotion(Spec):
     """Which git refs may deploy here and what evidence they need."""
 
@@ -226,14 +248,25 @@ class Promotion(Spec):
     tags: str | None = None
     """Tag pattern for releases, e.g. `v*.*.*`."""
     signed_tags: bool = False
+    allowed_signers: str | None = None
+    """SSH allowed-signers file of the release signers, relative to the project root."""
+    signers: list[str] = Field(default_factory=list)
+    """Principals that may sign a release (default: anyone in ``allowed_signers``)."""
+    gpg_min_trust: Literal["marginal", "fully", "ultimate"] | None = None
+    """For GPG-signed tags: the trust a signing key needs (`gpg.minTrustLevel`)."""
     from_env: Name | None = Field(default=None, alias="from")
     requires: list[str] = Field(default_factory=list)
     """Suites that must have passed for the digest (smoke, contract, replay)."""
+    approval: bool = False
+    """A release engineer confirms with `--approve` (recorded with who and when)."""
+    target: ReleaseTarget = Field(default_factory=ReleaseTarget)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Rollout(Spec):
+    strategy: Literal["rolling", "canary"] = "rolling"
+    """`canary`: services behind the load balancer take traffic in `steps`, judged against `slo`."""
     canary_percent: Percent = 10
     steps: list[Percent] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
     bake_time: Duration = "5m"
