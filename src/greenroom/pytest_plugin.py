@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from greenroom.suites.target import Target
 
 TARGET_KEY = pytest.StashKey["Target"]()
+ROOT_KEY = pytest.StashKey[Path]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,11 +58,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class TargetPlugin:
     """Hands an already-resolved Target to a run, so secrets never travel through argv or env."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, root: Path | None = None) -> None:
         self.target = target
+        self.root = root
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[TARGET_KEY] = self.target
+        if self.root is not None:
+            config.stash[ROOT_KEY] = self.root
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +83,17 @@ def greenroom_target(request: pytest.FixtureRequest) -> Target:
         return resolve_target(env, kind)
     except GreenroomError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def greenroom_root(request: pytest.FixtureRequest) -> Path:
+    """The project's root folder (holding envs/), whose contracts and migrations a suite reads."""
+    injected = request.config.stash.get(ROOT_KEY, None)
+    if injected is not None:
+        return injected
+    from greenroom.paths import project_root
+
+    return project_root()
 
 
 @pytest.fixture(scope="session")

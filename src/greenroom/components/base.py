@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from greenroom.components.access import Access, Probe
 from greenroom.components.report import Report
-from greenroom.model.types import Resources
+from greenroom.model.types import EventContract, Resources
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -120,6 +121,27 @@ class Fixture:
     doc: str = ""
     standalone: bool = False
     """Needs no environment: ``make`` takes no connection (a throwaway container, say)."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An event schema and the stream or topic of the component it travels on."""
+
+    carrier: str
+    event: EventContract
+
+
+@dataclass(frozen=True)
+class Published:
+    """One message seen on a carrier while a suite ran; ``where`` says where it was found."""
+
+    subject: str
+    body: bytes
+    where: str
+
+
+Capture = Callable[[], list[Published]]
+"""Returns what was published on the component's carriers since the capture began."""
 
 
 class NotRefused(AssertionError):
@@ -256,6 +278,12 @@ class Component(Protocol):
     def refuse(self, conn: Any) -> str | None:
         """Prove a client without credentials is refused; None when there is nothing to refuse."""
 
+    def events(self) -> tuple[Carried, ...]:
+        """The event schemas the model declares on its streams or topics."""
+
+    def capture(self, conn: Any) -> AbstractContextManager[Capture] | None:
+        """Watch its carriers from now on; None when it carries no declared events."""
+
     fixtures: ClassVar[Mapping[str, Fixture]]
     """pytest fixtures it offers a team's tests, by fixture name."""
     why_nothing_to_refuse: ClassVar[str]
@@ -364,6 +392,12 @@ class Base(Generic[S]):
         return None
 
     def refuse(self, conn: Any) -> str | None:
+        return None
+
+    def events(self) -> tuple[Carried, ...]:
+        return ()
+
+    def capture(self, conn: Any) -> AbstractContextManager[Capture] | None:
         return None
 
     fixtures: ClassVar[Mapping[str, Fixture]] = {}

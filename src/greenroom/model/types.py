@@ -341,6 +341,9 @@ class MigrationLint(Spec):
     """Rule -> severity, over the expand/contract defaults (`ban-drop-column: error`...)."""
     default: Severity = "warning"
     pg_version: Text | None = None
+    """The Postgres version the rules assume (squawk's `--pg-version`, e.g. "17")."""
+    transactional: bool = False
+    """Each file runs in one transaction (squawk's `--assume-in-transaction`)."""
 
     def severity(self, rule: str) -> Severity:
         return self.rules.get(rule, EXPAND_CONTRACT_RULES.get(rule, self.default))

@@ -14,7 +14,10 @@ from greenroom.release.ledger import Entry, now, record
 from greenroom.suites.report import Summary, git_commit, sha256_file, summarize
 from greenroom.suites.target import Target, resolve_target
 
-SUITES: dict[str, str] = {"smoke": "greenroom.suites.smoke"}
+SUITES: dict[str, str] = {
+    "contract": "greenroom.suites.contract",
+    "smoke": "greenroom.suites.smoke",
+}
 """Suite name -> the package holding its tests."""
 
 REPORTS = "reports"
@@ -123,11 +126,13 @@ def run_suite(
     deadline: float | None = None,
     ledger: Path | None = None,
     extra_args: Sequence[str] = (),
+    root: Path | None = None,
 ) -> SuiteRun:
     """Run ``suite`` against ``env`` (a replica, variables, or a given Target); record the verdict.
 
     Returns the run when it passed; raises SuiteError naming the failures (the run is recorded as
-    a failure first). ``extra_args`` go to pytest (``-k``, ``-x``...).
+    a failure first). ``extra_args`` go to pytest (``-k``, ``-x``...). ``root``: the project
+    whose tests, contracts and git history the suite reads (default: the current one).
     """
     import pytest
 
@@ -144,12 +149,13 @@ def run_suite(
             f"{env}: no app image digest to record the {suite} run against",
             hint=f"bring the replica up with `inv up {env}` (it builds the app images)",
         )
-    folders = suite_dirs(suite, resolved, _checkout())
+    checkout = root or _checkout()
+    folders = suite_dirs(suite, resolved, checkout)
     path = Path(junit) if junit else default_junit(suite, resolved.env, workdir())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     args = pytest_args(suite, resolved.env, path, folders, deadline=deadline, extra=extra_args)
-    code = pytest.main(args, plugins=[TargetPlugin(resolved)])
+    code = pytest.main(args, plugins=[TargetPlugin(resolved, checkout)])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if not path.exists():
@@ -165,7 +171,7 @@ def run_suite(
             env=resolved.env,
             result="pass" if passed else "fail",
             digest=resolved.digest,
-            commit=git_commit(_checkout()),
+            commit=git_commit(checkout),
             junit_sha256=sha256_file(path),
             time=now(),
             target=resolved.kind,

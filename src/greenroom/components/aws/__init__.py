@@ -13,6 +13,7 @@ from greenroom.components.aws.emulators import Emulator
 from greenroom.components.aws.spec import Aws
 from greenroom.components.base import (
     Base,
+    Carried,
     Client,
     Diagram,
     Edge,
@@ -235,6 +236,9 @@ class AwsComponent(Base[Aws]):
         return self._connection(
             environ.get("AWS_REGION") or self.spec.region, environ.get("AWS_ENDPOINT_URL") or None
         )
+
+    def events(self) -> tuple[Carried, ...]:
+        return tuple(Carried(topic.name, e) for topic in self.spec.topics for e in topic.events)
 
     def reach(self, conn: AwsConnection) -> str:
         return connection.reach(conn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import SecretStr
@@ -12,6 +13,8 @@ from greenroom.components import register
 from greenroom.components.access import Access, Probe, ProbeFailed
 from greenroom.components.base import (
     Base,
+    Capture,
+    Carried,
     Client,
     Fixture,
     Fragment,
@@ -205,6 +208,16 @@ class NatsComponent(Base[Nats]):
 
     def reach(self, conn: NatsConnection) -> str:
         return connection.reach(conn)
+
+    def events(self) -> tuple[Carried, ...]:
+        return tuple(Carried(s.name, e) for s in self.spec.streams for e in s.events)
+
+    def capture(self, conn: NatsConnection) -> AbstractContextManager[Capture] | None:
+        """What the streams that carry declared events stored from now on."""
+        from greenroom.components.nats.stream import capture
+
+        streams = [s.name for s in self.spec.streams if s.events]
+        return capture(conn, streams) if streams else None
 
     def refuse(self, conn: NatsConnection) -> str | None:
         return connection.refuse(conn)

@@ -232,12 +232,24 @@ class _Walk:
         return self._break(path, "required-field-removed", "required field removed")
 
 
-def breaks(old: Schema, new: Schema, direction: Direction, *, path: str = "") -> list[Break]:
-    """What ``new`` breaks for ``old`` in one direction, one break per field and rule."""
+def breaks(
+    old: Schema,
+    new: Schema,
+    direction: Direction,
+    *,
+    roots: tuple[Schema, Schema] | None = None,
+) -> list[Break]:
+    """What ``new`` breaks for ``old`` in one direction, one break per field and rule.
+
+    ``roots``: the old and new documents their ``$ref`` pointers resolve in (default: themselves).
+    """
+    old_root, new_root = roots or (old, new)
     reader, writer = (new, old) if direction == "backward" else (old, new)
-    walk = _Walk(direction, reader, writer)
+    walk = _Walk(
+        direction, *((new_root, old_root) if direction == "backward" else (old_root, new_root))
+    )
     found: dict[tuple[str, str], Break] = {}
-    for item in walk.breaks(reader, writer, path):
+    for item in walk.breaks(reader, writer, ""):
         found.setdefault((item.field, item.rule), item)
     return list(found.values())
 
