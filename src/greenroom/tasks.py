@@ -292,6 +292,47 @@ def test(
     )
 
 
+@task(
+    help={
+        **_SET,
+        "plan": "print the candidate, every gate's verdict and the changes, then stop",
+        "approve": "approve the promotion (recorded with who and when)",
+    },
+    iterable=["set"],
+    positional=["env"],
+)
+@reported
+def promote(
+    c: Context, env: str, plan: bool = False, approve: bool = False, set: list[str] | None = None
+) -> None:
+    """Promote the tested digests to ENV in AWS (`inv promote stage --plan`), behind its gates."""
+    from greenroom.release.promote import promote as run_promotion
+
+    run_promotion(env, plan_only=plan, approve=approve, overrides=set or [])
+
+
+@task(
+    help={**_SET, "to": "the release number to return to (default: the one before)"},
+    iterable=["set"],
+    positional=["env"],
+)
+@reported
+def rollback(c: Context, env: str, to: int = 0, set: list[str] | None = None) -> None:
+    """Return ENV to an earlier release (`inv rollback prod --to 3`)."""
+    from greenroom.release.rollback import rollback as run_rollback
+
+    run_rollback(env, to=to or None, overrides=set or [])
+
+
+@task(help={**_SET, "json": "print the history as JSON"}, iterable=["set"], positional=["env"])
+@reported
+def releases(c: Context, env: str, json: bool = False, set: list[str] | None = None) -> None:
+    """The release history of ENV: who, when, digests, tag, evidence, canary steps, rollbacks."""
+    from greenroom.release.rollback import releases as show_releases
+
+    show_releases(env, as_json=json, overrides=set or [])
+
+
 def _exit(code: int) -> None:
     if code:
         raise Exit(code=code)
@@ -314,5 +355,8 @@ ns = Collection(
     shell,
     psql,
     test,
+    promote,
+    rollback,
+    releases,
 )
 ns.configure({"run": {"echo": True}})

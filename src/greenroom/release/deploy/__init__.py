@@ -1,0 +1,1 @@
+"""Deploy targets of a promotion (ECS)."""

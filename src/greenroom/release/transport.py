@@ -1,0 +1,191 @@
+"""Ship the candidate's images to the target's registry by digest: never a rebuild.
+
+One ECR repository per service, IMMUTABLE tags, credentials from ``get_authorization_token``. The
+registry's manifest after the push must name the candidate's image, or the promotion stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from greenroom.release.errors import Refused, ReleaseError
+from greenroom.release.target import AwsTarget, aws_failure
+
+MANIFEST_TYPES = ", ".join(
+    [
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Where pushes go (``host[:port]``), over which scheme, with which credentials."""
+
+    url: str
+    username: str
+    password: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    def manifest(self, repository: str, reference: str) -> tuple[str, str, str]:
+        """(manifest text, media type, digest) of ``repository:reference``."""
+        request = urllib.request.Request(
+            f"{self.url}/v2/{repository}/manifests/{reference}",
+            headers={"Accept": MANIFEST_TYPES, "Authorization": self._basic()},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                text = answer.read().decode()
+                return text, answer.headers["Content-Type"], answer.headers["Docker-Content-Digest"]
+        except (urllib.error.URLError, OSError) as exc:
+            raise Refused(
+                "transport",
+                f"the registry {self.host} did not give the manifest of {repository}:{reference}"
+                f" ({exc})",
+                hint="check that the registry is reachable from this machine, then retry",
+            ) from exc
+
+    def _basic(self) -> str:
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+
+def tag_for(image: str) -> str:
+    """The immutable tag of an image: its own ID, shortened (the same image, the same tag)."""
+    return "sha-" + image.removeprefix("sha256:")[:16]
+
+
+def registry(target: AwsTarget, ecr: Any) -> Registry:
+    """The registry of ``target`` with a fresh token from ECR."""
+    try:
+        data = ecr.get_authorization_token()["authorizationData"][0]
+    except Exception as exc:
+        raise aws_failure("getting a registry token from ECR", exc) from exc
+    username, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
+    return Registry(
+        url=target.registry or data["proxyEndpoint"], username=username, password=password
+    )
+
+
+def repository_uri(ecr: Any, name: str) -> str:
+    """Create the repository (IMMUTABLE tags) if missing; its URI."""
+    try:
+        ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
+    except Exception as exc:
+        if type(exc).__name__ != "RepositoryAlreadyExistsException":
+            raise aws_failure(f"creating the ECR repository {name}", exc) from exc
+    try:
+        found = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+    except Exception as exc:
+        raise aws_failure(f"describing the ECR repository {name}", exc) from exc
+    return str(found["repositoryUri"])
+
+
+def _push(reg: Registry, image: str, repository: str, tag: str) -> None:
+    from docker.errors import DockerException
+
+    from greenroom.images.engine import api
+
+    name = f"{reg.host}/{repository}"
+    auth = {"username": reg.username, "password": reg.password}
+    try:
+        api().tag(image, name, tag)
+        for event in api().push(name, tag=tag, auth_config=auth, stream=True, decode=True):
+            if "error" in event:
+                raise Refused(
+                    "transport",
+                    f"pushing {name}:{tag} failed: {event['error']}",
+                    hint=f"check that the registry {reg.host} is reachable and accepts the "
+                    "token, then run the promotion again",
+                )
+    except DockerException as exc:
+        raise Refused(
+            "transport",
+            f"pushing {name}:{tag} failed: {exc}",
+            hint=f"check that the registry {reg.host} is reachable, then run the promotion again",
+        ) from exc
+    finally:
+        with contextlib.suppress(DockerException):
+            api().remove_image(f"{name}:{tag}", noprune=True)
+
+
+def _names(image: str, text: str, digest: str) -> bool:
+    """Does the manifest ``text`` (with ``digest``) carry the image ``image``?"""
+    if digest == image:
+        return True
+    config = json.loads(text).get("config") or {}
+    return bool(config.get("digest") == image)
+
+
+def _registered(ecr: Any, repository: str, tag: str) -> str | None:
+    try:
+        found = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+    except Exception as exc:
+        if type(exc).__name__ == "ImageNotFoundException":
+            return None
+        raise aws_failure(f"looking up {repository}:{tag} in ECR", exc) from exc
+    details = found.get("imageDetails") or []
+    return str(details[0]["imageDigest"]) if details else None
+
+
+def ship(target: AwsTarget, images: Mapping[str, str], ecr: Any | None = None) -> dict[str, str]:
+    """Push each service's image; service -> ``repositoryUri@sha256:...`` naming it in ECR."""
+    ecr = ecr if ecr is not None else target.client("ecr")
+    reg = registry(target, ecr)
+    refs: dict[str, str] = {}
+    for service, image in sorted(images.items()):
+        repository = target.repository(service)
+        uri = repository_uri(ecr, repository)
+        tag = tag_for(image)
+        if _registered(ecr, repository, tag) is None:
+            _push(reg, image, repository, tag)
+        text, media_type, digest = reg.manifest(repository, tag)
+        if not _names(image, text, digest):
+            raise Refused(
+                "digest",
+                f"after the push, {repository}:{tag} in the registry is {digest}, which does not "
+                f"carry the candidate's image {image}",
+                hint=f"the tag {tag} was taken by another image: delete it from {repository} "
+                "after checking who pushed it, then promote again",
+            )
+        _register(ecr, repository, text, media_type, tag, digest)
+        refs[service] = f"{uri}@{digest}"
+    return refs
+
+
+def _register(ecr: Any, repository: str, text: str, media_type: str, tag: str, digest: str) -> None:
+    """ECR knows the pushed manifest under ``tag``, with the registry's own digest."""
+    try:
+        ecr.put_image(
+            repositoryName=repository,
+            imageManifest=text,
+            imageManifestMediaType=media_type,
+            imageTag=tag,
+            imageDigest=digest,
+        )
+    except Exception as exc:
+        if type(exc).__name__ not in (
+            "ImageAlreadyExistsException",
+            "ImageTagAlreadyExistsException",
+        ):
+            raise aws_failure(f"registering {repository}:{tag} in ECR", exc) from exc
+    found = _registered(ecr, repository, tag)
+    if found != digest:
+        raise ReleaseError(
+            f"ECR names {repository}:{tag} as {found}, the registry as {digest}",
+            hint="the repository's tag belongs to another image: investigate before promoting",
+        )
