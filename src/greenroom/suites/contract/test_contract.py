@@ -4,7 +4,6 @@ breaking API change, no unsafe new migration. The team's own contract tests run 
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,7 +136,12 @@ def test_api_has_no_breaking_change(greenroom_env: Environment, greenroom_root: 
         )
 
 
-def test_new_migrations_pass_squawk(greenroom_env: Environment, greenroom_root: Path) -> None:
+def test_new_migrations_pass_squawk(
+    greenroom_env: Environment,
+    greenroom_root: Path,
+    request: pytest.FixtureRequest,
+    record_testsuite_property: Callable[[str, object], None],
+) -> None:
     spec = greenroom_env.contracts.migrations
     if spec is None:
         pytest.skip("the model names no migrations (contracts.migrations)")
@@ -147,9 +151,11 @@ def test_new_migrations_pass_squawk(greenroom_env: Environment, greenroom_root: 
     if not files:
         pytest.skip(f"no migration is new since {last.tag if last else 'the start'}")
     findings = _or_fail(lambda: migrations.lint(greenroom_root, spec, files))
-    for finding in findings:
-        if finding.severity == "warning":
-            warnings.warn(f"squawk: {finding}", UserWarning, stacklevel=1)
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    for finding in (f for f in findings if f.severity == "warning"):
+        record_testsuite_property("squawk-warning", str(finding))
+        if terminal is not None:
+            terminal.write_line(f"squawk warning: {finding}")
     errors = [str(f) for f in findings if f.severity == "error"]
     if errors:
         since = f"since {last.tag}" if last else "(no promoted release yet)"
