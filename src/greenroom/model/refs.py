@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from greenroom.components import parts
 from greenroom.model.environment import Environment
 from greenroom.model.problems import KeyPath, Problem, format_path, listing, suggest
+from greenroom.model.reach import check_reach
 from greenroom.model.types import SecretRef
 from greenroom.model.validate import Locator
 
@@ -168,4 +169,5 @@ def check_references(env: Environment, where: Locator, envs: Sequence[str]) -> l
     _exposure_and_promotion(c)
     for part in parts(env).values():
         part.check(c)
+    check_reach(c)
     return c.problems

@@ -106,11 +106,28 @@ class SecretRef(Spec):
 
 
 class Zone(Spec):
-    """A network trust boundary (public edge, private app, data, ops). Becomes a Compose network."""
+    """A trust boundary (public edge, private app, data, ops): a source or limit of reach rules."""
 
     description: str = ""
     internal: bool = False
     """No route out of the zone (the data zone of a replica)."""
+    egress: list[Name] | None = None
+    """The only services, components or zones its members may open connections to; `[]`: none.
+    Left out: whatever its members talk to."""
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class AllowRule(Spec):
+    """One inbound rule, as a security group states it: `{from: api, ports: [5432]}`."""
+
+    source: Name = Field(alias="from")
+    """A service, a component, or a zone (each of its members)."""
+    ports: list[Port] = Field(default_factory=list)
+    """Ports it may connect to; left out: every port the target listens on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Exposure(Spec):
@@ -135,6 +152,8 @@ class ComponentBase(Spec):
     zone: Name = "data"
     version: Text | None = None
     resources: Resources | None = None
+    allow_from: list[AllowRule] | None = None
+    """Who may connect to it, and on which ports; left out: what depends on or talks to it."""
 
 
 # --- app services ---------------------------------------------------------------------------
@@ -200,6 +219,8 @@ class Service(Spec):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Port of the metrics path when it is not the health port (or the service's port)."""
     zone: Name = "app"
+    allow_from: list[AllowRule] | None = None
+    """Who may connect to it, and on which ports; left out: what depends on or talks to it."""
     env: dict[EnvName, Text] = Field(default_factory=dict)
     secrets: dict[EnvName, Name] = Field(default_factory=dict)
     """Variable name -> declared secret; delivered as a file that `<VAR>_FILE` points at."""

@@ -13,6 +13,7 @@ from greenroom.model.environment import Environment
 from greenroom.model.refs import OPS
 from greenroom.render.override import merge_override
 from greenroom.render.ports import allocate_ports, published, reach
+from greenroom.render.topology import Topology, topology
 from greenroom.secrets import variable
 
 __all__ = [
@@ -83,15 +84,20 @@ def _ports(env: Environment, name: str, service: str, ctx: RenderContext) -> lis
     return out
 
 
-def _networks(env: Environment, part: Component, everything: dict[str, Component]) -> set[str]:
-    """Its own zone plus the zones of what it talks to (depends on, routes to, scrapes)."""
-    return {part.zone, *(everything[target].zone for target in part.talks_to())}
+def publishing(env: Environment, ctx: RenderContext) -> set[str]:
+    """The model names with a Compose service that gets host ports."""
+    return {
+        name
+        for name, part in parts(env).items()
+        if any(ctx.host_ports.get(service) for service in part.container_ports())
+    }
 
 
 def _service(
     env: Environment,
     ctx: RenderContext,
     everything: dict[str, Component],
+    networks: Topology,
     name: str,
     service: str,
     fragment: Fragment,
@@ -100,12 +106,9 @@ def _service(
     part = everything[name]
     out = {key: value for key, value in fragment.items() if value not in ({}, [], None)}
     ports = _ports(env, name, service, ctx)
-    networks = _networks(env, part, everything)
     if ports:
         out["ports"] = ports
-        if all(env.zones[zone].internal for zone in networks if zone in env.zones):
-            networks.add(OPS)
-    out["networks"] = sorted(networks)
+    out["networks"] = list(networks.members[name])
     out["labels"] = {
         f"{LABEL}.env": env.name,
         f"{LABEL}.project": env.project,
@@ -128,19 +131,16 @@ def _service(
 def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     """The Compose project (and its generated config files) of ``env``; no I/O, byte-stable."""
     everything = parts(env)
+    layout = topology(env, publishing(env, ctx))
     services: dict[str, Fragment] = {}
     files: dict[str, str] = {}
     volumes: set[str] = set()
     for name, part in everything.items():
         for service, fragment in part.services(env, ctx).items():
-            services[service] = _service(env, ctx, everything, name, service, fragment)
+            services[service] = _service(env, ctx, everything, layout, name, service, fragment)
         files |= part.files(env)
         volumes |= set(part.volumes())
-    used = {zone for spec in services.values() for zone in spec["networks"]}
-    networks: dict[str, Fragment] = {
-        zone: {"internal": True} if zone in env.zones and env.zones[zone].internal else {}
-        for zone in used | set(env.zones)
-    }
+    networks = {name: network.compose() for name, network in layout.networks.items()}
     document: Fragment = {"name": ctx.project, "services": services, "networks": networks}
     if volumes:
         document["volumes"] = {volume: {} for volume in volumes}

@@ -33,13 +33,18 @@ def test_prometheus_scrapes_every_service_with_metrics_and_every_exporter() -> N
     assert alerting == ["alertmanager:9093"]
 
 
-def test_prometheus_joins_the_zones_of_what_it_scrapes_without_waiting_for_them() -> None:
+def test_prometheus_joins_the_networks_of_what_it_scrapes_without_waiting_for_them() -> None:
     _, files = _prod()
     services = yaml.safe_load(files["compose.yaml"])["services"]
-    assert set(services["prometheus"]["networks"]) == {"app", "ops"}
+    assert set(services["prometheus"]["networks"]) == {
+        "to-alertmanager",
+        "to-api",
+        "to-postgres-exporter",
+        "to-worker",
+    }
     assert "depends_on" not in services["prometheus"]
     exporter = services["postgres-exporter"]
-    assert set(exporter["networks"]) == {"data", "ops"}
+    assert set(exporter["networks"]) == {"to-postgres", "to-postgres-exporter"}
     assert exporter["environment"]["DATA_SOURCE_USER"] == "shop"
     assert exporter["environment"]["DATA_SOURCE_PASS_FILE"] == "/run/secrets/postgres-password"
     assert exporter["secrets"] == ["postgres-password"]

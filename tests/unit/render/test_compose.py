@@ -21,22 +21,48 @@ def host_ips(service: dict[str, Any]) -> set[str]:
     return {port["host_ip"] for port in service.get("ports", [])}
 
 
-def test_zones_become_networks_and_data_is_internal(make_env, context):
+def test_each_target_gets_a_network_shared_only_with_what_may_reach_it(make_env, context):
     env = make_env()
     doc = compose(env, context(env))
-    assert doc["networks"]["data"] == {"internal": True}
-    assert doc["networks"]["app"] == {}
-    assert doc["networks"]["edge"] == {}
-    assert doc["services"]["postgres"]["networks"] == ["data", "ops"]
-    assert doc["services"]["api"]["networks"] == ["app", "data"]
-    assert doc["services"]["ingress"]["networks"] == ["app", "edge"]
+    services = doc["services"]
+    assert doc["networks"]["to-postgres"] == {"internal": True}
+    assert doc["networks"]["to-api"] == {}
+    assert services["postgres"]["networks"] == ["ops-postgres", "to-postgres"]
+    assert services["redis"]["networks"] == ["ops-redis", "to-redis"]
+    assert services["api"]["networks"] == ["to-api", "to-aws", "to-nats", "to-postgres", "to-redis"]
+    assert services["ingress"]["networks"] == ["to-api"]
+    assert services["migrate"]["networks"] == ["to-postgres"]
+    stores = {"postgres", "redis", "nats"}
+    for store in stores:
+        others = {n for s in stores - {store} for n in services[s]["networks"]}
+        assert not set(services[store]["networks"]) & others, store
 
 
-def test_ops_network_is_created_for_operator_access_when_undeclared(make_env, context):
+def test_an_internal_store_publishes_through_its_own_network_without_nat(make_env, context):
     env = make_env()
-    assert "ops" not in env.zones
     doc = compose(env, context(env))
-    assert doc["networks"]["ops"] == {}
+    assert doc["networks"]["ops-postgres"] == {
+        "driver_opts": {"com.docker.network.bridge.enable_ip_masquerade": "false"}
+    }
+    assert "data" not in doc["networks"] and "ops" not in doc["networks"]
+
+
+def test_allow_from_narrows_a_target_to_the_sources_it_names(make_env, context):
+    env = make_env(components={"redis": {"allow_from": [{"from": "api", "ports": [6379]}]}})
+    services = compose(env, context(env))["services"]
+    assert "to-redis" in services["api"]["networks"]
+    assert "to-redis" not in services["worker"]["networks"]
+
+
+def test_a_zone_rule_admits_every_member_of_the_zone(make_env, context):
+    env = make_env(components={"aws": {"allow_from": [{"from": "app"}]}})
+    services = compose(env, context(env))["services"]
+    assert {s for s, spec in services.items() if "to-aws" in spec["networks"]} == {
+        "api",
+        "aws",
+        "migrate",
+        "worker",
+    }
 
 
 def test_dev_publishes_every_port_on_all_interfaces(make_env, context):
