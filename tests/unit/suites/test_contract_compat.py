@@ -1,4 +1,4 @@
-"""Compatibility modes follow Confluent Schema Registry's table, each break named by field and rule."""
+"""Compatibility modes follow the Schema Registry's table; each break names its field and rule."""
 
 from __future__ import annotations
 
