@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,18 +18,10 @@ from greenroom.errors import SuiteError
 from greenroom.release.ledger import entries
 from greenroom.runtime import Replica
 from greenroom.suites import resolve_target, run_suite
+from tagged import git, release
 
 APP = Path(__file__).parents[3] / "app"
 EVENT = "app/contracts/events/orders.created.json"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +34,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for folder in ("contracts", "migrations", "contract"):
         shutil.copytree(APP / folder, root / "app" / folder)
     (root / "envs").mkdir()
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "v1")
-    git(root, "tag", "v1.0.0")
+    release(root, "v1.0.0")
     return root
 
 

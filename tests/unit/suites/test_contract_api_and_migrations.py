@@ -4,7 +4,6 @@ severity, and only migrations the last release did not carry are linted."""
 from __future__ import annotations
 
 import copy
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from greenroom.model.types import MigrationLint
 from greenroom.suites.contract.history import carried, releases
 from greenroom.suites.contract.migrations import argv, lint, new_migrations
 from greenroom.suites.contract.openapi import diff
+from tagged import git, release
 
 API: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -86,27 +86,14 @@ def test_requests_are_judged_as_the_server_reads_them_responses_as_clients_do() 
     }
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "db").mkdir()
     (tmp_path / "db/0001_init.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY);\n")
     (tmp_path / "event.json").write_text('{"type": "object"}')
-    git(tmp_path, "init", "-q")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "one")
-    git(tmp_path, "tag", "v1.0.0")
+    release(tmp_path, "v1.0.0")
     (tmp_path / "event.json").write_text('{"type": "object", "required": ["id"]}')
-    git(tmp_path, "commit", "-qam", "two")
-    git(tmp_path, "tag", "v1.1.0")
+    release(tmp_path, "v1.1.0")
     git(tmp_path, "tag", "nightly")
     return tmp_path
 

@@ -108,9 +108,12 @@ def test_the_packaged_smoke_suite_is_found() -> None:
 
 
 def test_a_teams_own_suite_folder_runs_after_greenrooms_checks(tmp_path: Path) -> None:
-    own = tmp_path / "tests" / "contract"
+    own = tmp_path / "tests" / "exploratory"
     own.mkdir(parents=True)
-    assert run_module.suite_dirs("contract", _target(), tmp_path) == [own]
+    assert run_module.suite_dirs("exploratory", _target(), tmp_path) == [own]
+    assert run_module.suite_dirs("contract", _target(), tmp_path) == [
+        run_module.suite_dir("contract")
+    ]
     (tmp_path / "tests" / "smoke").mkdir()
     dirs = run_module.suite_dirs("smoke", _target(), tmp_path)
     assert dirs == [run_module.suite_dir("smoke"), tmp_path / "tests" / "smoke"]

@@ -151,6 +151,14 @@ class _Walk:
     def _break(self, path: str, rule: str, detail: str) -> Break:
         return Break(path, rule, detail, self.direction)
 
+    def _changed(
+        self, path: str, rule: str, what: str, read: Any, written: Any, unset: str
+    ) -> Break:
+        """``what changed from <old> to <new>``, with ``unset`` for a side that does not say."""
+        old, new = self.old_new(read, written)
+        shown = [unset if v is None else v for v in (old, new)]
+        return self._break(path, rule, f"{what} changed from {shown[0]} to {shown[1]}")
+
     def _type(self, reader: Schema, writer: Schema, path: str) -> Iterator[Break]:
         want, have = _types(reader), _types(writer)
         if not _covers(want, have):
@@ -165,13 +173,7 @@ class _Walk:
             return
         lost = [v for v in (sent or []) if v not in allowed]
         if sent is None or lost:
-            old, new = self.old_new(allowed, sent)
-            yield self._break(
-                path,
-                "enum-changed",
-                f"allowed values changed from {old if old is not None else 'any'} to "
-                f"{new if new is not None else 'any'}",
-            )
+            yield self._changed(path, "enum-changed", "allowed values", allowed, sent, "any")
 
     def _bounds(self, reader: Schema, writer: Schema, path: str) -> Iterator[Break]:
         for key in (*LOWER_BOUNDS, *UPPER_BOUNDS):
@@ -182,13 +184,7 @@ class _Walk:
             lower = key in LOWER_BOUNDS
             narrower = sent is None or (sent < limit if lower else sent > limit)
             if narrower:
-                old, new = self.old_new(limit, sent)
-                yield self._break(
-                    path,
-                    "range-narrowed",
-                    f"{key} changed from {'none' if old is None else old} to "
-                    f"{'none' if new is None else new}",
-                )
+                yield self._changed(path, "range-narrowed", key, limit, sent, "none")
 
     def _object(self, reader: Schema, writer: Schema, path: str) -> Iterator[Break]:
         props_r: Mapping[str, Any] = reader.get("properties") or {}
