@@ -223,6 +223,28 @@ class Infra:
             for g in groups
         }
 
+    def metrics(self, env: str, requests: float, errors: float) -> None:
+        """Traffic on the canary's target group as the load balancer reports it to CloudWatch."""
+        elbv2 = self.client("elbv2")
+        cluster = self.cluster(env)
+        group = elbv2.describe_target_groups(Names=[f"{cluster}-web-canary"])["TargetGroups"][0]
+        balancer = group["LoadBalancerArns"][0]
+        dimensions = [
+            {"Name": "TargetGroup", "Value": group["TargetGroupArn"].split(":", 5)[-1]},
+            {"Name": "LoadBalancer", "Value": balancer.split(":loadbalancer/", 1)[-1]},
+        ]
+        self.client("cloudwatch").put_metric_data(
+            Namespace="AWS/ApplicationELB",
+            MetricData=[
+                {"MetricName": "RequestCount", "Dimensions": dimensions, "Value": requests},
+                {
+                    "MetricName": "HTTPCode_Target_5XX_Count",
+                    "Dimensions": dimensions,
+                    "Value": errors,
+                },
+            ],
+        )
+
     def config_digest(self, ref: str) -> str:
         """The image a task definition's ``repo@sha256:...`` names, as the registry holds it."""
         import json
