@@ -65,6 +65,7 @@ def test_an_unchanged_build_passes_against_its_release(
     assert seen["test_event_schema_is_compatible_with_every_release[orders.created]"] == "passed"
     assert seen["test_api_has_no_breaking_change"] == "passed"
     assert seen["test_published_events_match_their_schemas[orders.created]"] == "passed"
+    assert seen["test_published_events_match_their_schemas[order.receipted]"] == "passed"
     assert [(e.suite, e.result) for e in entries(target.digest, ledger)] == [("contract", "pass")]
 
 

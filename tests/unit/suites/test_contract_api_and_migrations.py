@@ -125,3 +125,14 @@ def test_squawk_findings_take_the_models_severity(project: Path) -> None:
     off = MigrationLint(path="db", rules={"ban-drop-column": "off"})
     assert lint(project, off, ["db/0002_drop.sql"]) == []
     assert "--exclude=ban-drop-column" in argv(off, [])
+
+
+def test_a_topic_message_is_typed_by_its_attribute_its_body_or_the_only_declared_type() -> None:
+    from greenroom.components.aws.capture import subject_of
+
+    declared = ["thing.made", "thing.gone"]
+    by_attribute = {"MessageAttributes": {"event": {"Type": "String", "Value": "thing.gone"}}}
+    assert subject_of(by_attribute, declared) == "thing.gone"
+    assert subject_of({"Message": '{"type": "thing.made"}'}, declared) == "thing.made"
+    assert subject_of({"Message": "plain text"}, ["thing.made"]) == "thing.made"
+    assert subject_of({"Message": "plain text"}, declared) == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from greenroom.components import register
@@ -13,6 +14,7 @@ from greenroom.components.aws.emulators import Emulator
 from greenroom.components.aws.spec import Aws
 from greenroom.components.base import (
     Base,
+    Capture,
     Carried,
     Client,
     Diagram,
@@ -239,6 +241,13 @@ class AwsComponent(Base[Aws]):
 
     def events(self) -> tuple[Carried, ...]:
         return tuple(Carried(topic.name, e) for topic in self.spec.topics for e in topic.events)
+
+    def capture(self, conn: AwsConnection) -> AbstractContextManager[Capture] | None:
+        """What the topics that carry declared events deliver from now on."""
+        from greenroom.components.aws.capture import capture
+
+        topics = {t.name: [e.subject for e in t.events] for t in self.spec.topics if t.events}
+        return capture(conn, topics) if topics else None
 
     def reach(self, conn: AwsConnection) -> str:
         return connection.reach(conn)
