@@ -18,7 +18,7 @@ from greenroom.release.deploy import ecs
 from greenroom.release.errors import Refused
 from greenroom.release.history import Step
 from greenroom.release.judge import SliSource, judge
-from greenroom.release.target import AwsTarget, aws_failure
+from greenroom.release.target import AwsTarget, aws_call, aws_failure
 
 Bake = Callable[[int, float], None]
 """Waits out one step (its number from 1, its weight); time.sleep of the bake time by default."""
@@ -95,15 +95,11 @@ def weigh(elbv2: Any, r: Route, canary_percent: float) -> None:
             },
         }
     ]
-    try:
-        if r.is_rule:
-            elbv2.modify_rule(RuleArn=r.arn, Actions=forward)
-        else:
-            elbv2.modify_listener(ListenerArn=r.arn, DefaultActions=forward)
-    except Exception as exc:
-        raise aws_failure(
-            "shifting traffic between the main and canary target groups", exc
-        ) from exc
+    what = "shifting traffic between the main and canary target groups"
+    if r.is_rule:
+        aws_call(what, elbv2.modify_rule, RuleArn=r.arn, Actions=forward)
+    else:
+        aws_call(what, elbv2.modify_listener, ListenerArn=r.arn, DefaultActions=forward)
 
 
 def retreat(target: AwsTarget, clients: Any, service: str) -> None:
@@ -111,10 +107,13 @@ def retreat(target: AwsTarget, clients: Any, service: str) -> None:
     r = route(target, clients.elbv2, service)
     weigh(clients.elbv2, r, 0)
     name = target.canary(service)
-    try:
-        clients.ecs.update_service(cluster=target.cluster, service=name, desiredCount=0)
-    except Exception as exc:
-        raise aws_failure(f"scaling {name} to zero", exc) from exc
+    aws_call(
+        f"scaling {name} to zero",
+        clients.ecs.update_service,
+        cluster=target.cluster,
+        service=name,
+        desiredCount=0,
+    )
 
 
 def run(

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from greenroom.paths import workdir
 from greenroom.release.errors import ReleaseError
 from greenroom.release.ledger import now
-from greenroom.release.target import AwsTarget, aws_failure
+from greenroom.release.target import MISSING, AwsTarget, aws_call
 
 KEY = "greenroom/releases.json"
 State = Literal["started", "done", "failed", "rolled-back", "interrupted"]
@@ -115,19 +115,19 @@ class History:
         return self._s3
 
     def read(self) -> list[Release]:
-        try:
-            got = self.s3.get_object(Bucket=self.target.bucket, Key=KEY)
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                self._etag = None
-                _cache(self.target.env, [])
-                return []
-            raise aws_failure(
-                f"reading the release history s3://{self.target.bucket}/{KEY}",
-                exc,
-                hint=f"create the bucket {self.target.bucket} (or set promotion.target.bucket) "
-                "and give the deployer read and write access to it",
-            ) from exc
+        got = aws_call(
+            f"reading the release history s3://{self.target.bucket}/{KEY}",
+            self.s3.get_object,
+            tolerate=MISSING,
+            hint=f"create the bucket {self.target.bucket} (or set promotion.target.bucket) and "
+            "give the deployer read and write access to it",
+            Bucket=self.target.bucket,
+            Key=KEY,
+        )
+        if got is None:
+            self._etag = None
+            _cache(self.target.env, [])
+            return []
         self._etag = got["ETag"]
         releases = [Release.from_json(r) for r in json.loads(got["Body"].read())]
         _cache(self.target.env, releases)
@@ -135,13 +135,15 @@ class History:
 
     def _write(self, releases: list[Release]) -> None:
         body = json.dumps([asdict(r) for r in releases], indent=1).encode()
-        guard = {"IfMatch": self._etag} if self._etag else {"IfNoneMatch": "*"}
-        try:
-            put = self.s3.put_object(Bucket=self.target.bucket, Key=KEY, Body=body, **guard)
-        except Exception as exc:
-            raise aws_failure(
-                f"writing the release history s3://{self.target.bucket}/{KEY}", exc
-            ) from exc
+        guard: dict[str, Any] = {"IfMatch": self._etag} if self._etag else {"IfNoneMatch": "*"}
+        put = aws_call(
+            f"writing the release history s3://{self.target.bucket}/{KEY}",
+            self.s3.put_object,
+            Bucket=self.target.bucket,
+            Key=KEY,
+            Body=body,
+            **guard,
+        )
         self._etag = put["ETag"]
         _cache(self.target.env, releases)
 

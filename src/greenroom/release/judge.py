@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from greenroom.model.types import Slo
-from greenroom.release.target import aws_failure
+from greenroom.release.target import aws_call
 
 
 @dataclass(frozen=True)
@@ -84,18 +84,17 @@ class CloudWatchSource:
         period: int,
         **stat: Any,
     ) -> list[dict[str, Any]]:
-        try:
-            got = self.cloudwatch.get_metric_statistics(
-                Namespace=self.NAMESPACE,
-                MetricName=metric,
-                Dimensions=dims,
-                StartTime=start,
-                EndTime=end,
-                Period=period,
-                **stat,
-            )
-        except Exception as exc:
-            raise aws_failure(f"reading {metric} from CloudWatch", exc) from exc
+        got = aws_call(
+            f"reading {metric} from CloudWatch",
+            self.cloudwatch.get_metric_statistics,
+            Namespace=self.NAMESPACE,
+            MetricName=metric,
+            Dimensions=dims,
+            StartTime=start,
+            EndTime=end,
+            Period=period,
+            **stat,
+        )
         points: list[dict[str, Any]] = got.get("Datapoints", [])
         return points
 

@@ -15,13 +15,9 @@ from typing import Any
 
 from greenroom.release.errors import ReleaseError
 from greenroom.release.ledger import now
-from greenroom.release.target import AwsTarget, aws_failure
+from greenroom.release.target import MISSING, AwsTarget, aws_call
 
 KEY = "greenroom/lock.json"
-
-
-def _error_code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def _alive(pid: int) -> bool:
@@ -35,24 +31,24 @@ def _alive(pid: int) -> bool:
 
 
 def _holder(s3: Any, target: AwsTarget) -> dict[str, Any] | None:
-    try:
-        body = s3.get_object(Bucket=target.bucket, Key=KEY)["Body"].read()
-    except Exception as exc:
-        if _error_code(exc) in ("NoSuchKey", "404"):
-            return None
-        raise aws_failure("reading the promotion lock", exc) from exc
-    held: dict[str, Any] = json.loads(body)
+    got = aws_call(
+        "reading the promotion lock", s3.get_object, tolerate=MISSING, Bucket=target.bucket, Key=KEY
+    )
+    held: dict[str, Any] | None = json.loads(got["Body"].read()) if got else None
     return held
 
 
 def _take(s3: Any, target: AwsTarget, me: dict[str, Any]) -> bool:
-    try:
-        s3.put_object(Bucket=target.bucket, Key=KEY, Body=json.dumps(me), IfNoneMatch="*")
-    except Exception as exc:
-        if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
-            return False
-        raise aws_failure("taking the promotion lock", exc) from exc
-    return True
+    put = aws_call(
+        "taking the promotion lock",
+        s3.put_object,
+        tolerate=("PreconditionFailed", "412", "ConditionalRequestConflict"),
+        Bucket=target.bucket,
+        Key=KEY,
+        Body=json.dumps(me),
+        IfNoneMatch="*",
+    )
+    return put is not None
 
 
 @contextmanager

@@ -6,6 +6,7 @@ an optional ``endpoint_url`` (or boto3's own ``AWS_ENDPOINT_URL``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from greenroom.model.environment import Environment
 from greenroom.release.errors import ReleaseError
 
 DEFAULT_REGION = "us-east-1"
+MISSING = ("NoSuchKey", "404")
+"""The error codes of an S3 object that is not there."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,30 @@ def aws_target(env: Environment) -> AwsTarget:
         registry=spec.registry,
         execution_role=spec.execution_role,
     )
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore failure (``NoSuchKey``), else the exception's name."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__)
+
+
+def aws_call(
+    what: str,
+    method: Callable[..., Any],
+    /,
+    *,
+    tolerate: tuple[str, ...] = (),
+    hint: str = "",
+    **args: Any,
+) -> Any:
+    """``method(**args)``; None when it fails with an error in ``tolerate``, else a ReleaseError
+    saying ``what`` was being done."""
+    try:
+        return method(**args)
+    except Exception as exc:
+        if error_code(exc) in tolerate or type(exc).__name__ in tolerate:
+            return None
+        raise aws_failure(what, exc, hint) from exc
 
 
 def aws_failure(what: str, exc: Exception, hint: str = "") -> ReleaseError:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from greenroom.release.errors import Refused, ReleaseError
-from greenroom.release.target import AwsTarget, aws_failure
+from greenroom.release.target import AwsTarget, aws_call
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -71,10 +71,8 @@ def tag_for(image: str) -> str:
 
 def registry(target: AwsTarget, ecr: Any) -> Registry:
     """The registry of ``target`` with a fresh token from ECR."""
-    try:
-        data = ecr.get_authorization_token()["authorizationData"][0]
-    except Exception as exc:
-        raise aws_failure("getting a registry token from ECR", exc) from exc
+    token = aws_call("getting a registry token from ECR", ecr.get_authorization_token)
+    data = token["authorizationData"][0]
     username, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
     return Registry(
         url=target.registry or data["proxyEndpoint"], username=username, password=password
@@ -83,16 +81,17 @@ def registry(target: AwsTarget, ecr: Any) -> Registry:
 
 def repository_uri(ecr: Any, name: str) -> str:
     """Create the repository (IMMUTABLE tags) if missing; its URI."""
-    try:
-        ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
-    except Exception as exc:
-        if type(exc).__name__ != "RepositoryAlreadyExistsException":
-            raise aws_failure(f"creating the ECR repository {name}", exc) from exc
-    try:
-        found = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-    except Exception as exc:
-        raise aws_failure(f"describing the ECR repository {name}", exc) from exc
-    return str(found["repositoryUri"])
+    aws_call(
+        f"creating the ECR repository {name}",
+        ecr.create_repository,
+        tolerate=("RepositoryAlreadyExistsException",),
+        repositoryName=name,
+        imageTagMutability="IMMUTABLE",
+    )
+    found = aws_call(
+        f"describing the ECR repository {name}", ecr.describe_repositories, repositoryNames=[name]
+    )
+    return str(found["repositories"][0]["repositoryUri"])
 
 
 def _push(reg: Registry, image: str, repository: str, tag: str) -> None:
@@ -132,13 +131,14 @@ def _names(image: str, text: str, digest: str) -> bool:
 
 
 def _registered(ecr: Any, repository: str, tag: str) -> str | None:
-    try:
-        found = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
-    except Exception as exc:
-        if type(exc).__name__ == "ImageNotFoundException":
-            return None
-        raise aws_failure(f"looking up {repository}:{tag} in ECR", exc) from exc
-    details = found.get("imageDetails") or []
+    found = aws_call(
+        f"looking up {repository}:{tag} in ECR",
+        ecr.describe_images,
+        tolerate=("ImageNotFoundException",),
+        repositoryName=repository,
+        imageIds=[{"imageTag": tag}],
+    )
+    details = (found or {}).get("imageDetails") or []
     return str(details[0]["imageDigest"]) if details else None
 
 
@@ -169,20 +169,16 @@ def ship(target: AwsTarget, images: Mapping[str, str], ecr: Any | None = None) -
 
 def _register(ecr: Any, repository: str, text: str, media_type: str, tag: str, digest: str) -> None:
     """ECR knows the pushed manifest under ``tag``, with the registry's own digest."""
-    try:
-        ecr.put_image(
-            repositoryName=repository,
-            imageManifest=text,
-            imageManifestMediaType=media_type,
-            imageTag=tag,
-            imageDigest=digest,
-        )
-    except Exception as exc:
-        if type(exc).__name__ not in (
-            "ImageAlreadyExistsException",
-            "ImageTagAlreadyExistsException",
-        ):
-            raise aws_failure(f"registering {repository}:{tag} in ECR", exc) from exc
+    aws_call(
+        f"registering {repository}:{tag} in ECR",
+        ecr.put_image,
+        tolerate=("ImageAlreadyExistsException", "ImageTagAlreadyExistsException"),
+        repositoryName=repository,
+        imageManifest=text,
+        imageManifestMediaType=media_type,
+        imageTag=tag,
+        imageDigest=digest,
+    )
     found = _registered(ecr, repository, tag)
     if found != digest:
         raise ReleaseError(

@@ -22,10 +22,15 @@ from greenroom.release.transport import tag_for
 from release_project import Project
 
 
-def to_stage(project: Project, infra: Infra, images: dict[str, str]) -> None:
+def stage_candidate(project: Project, infra: Infra, images: dict[str, str]) -> None:
+    """Stage's AWS home built; a release branch whose images passed smoke on dev."""
     infra.build("stage")
     project.branch("release/1.0")
     project.record("smoke", "dev", images)
+
+
+def to_stage(project: Project, infra: Infra, images: dict[str, str]) -> None:
+    stage_candidate(project, infra, images)
     promote("stage", overrides=infra.overrides("stage"))
 
 
@@ -179,9 +184,7 @@ def test_rollback_returns_to_the_release_before(
 def test_an_unreachable_registry_is_refused_and_nothing_is_touched(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    infra.build("stage")
-    project.branch("release/1.0")
-    project.record("smoke", "dev", images)
+    stage_candidate(project, infra, images)
     closed = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(Refused) as refused:
         promote("stage", overrides=infra.overrides("stage", registry=closed))
@@ -194,9 +197,7 @@ def test_an_unreachable_registry_is_refused_and_nothing_is_touched(
 def test_a_digest_other_than_the_candidates_after_the_push_is_refused(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    infra.build("stage")
-    project.branch("release/1.0")
-    project.record("smoke", "dev", images)
+    stage_candidate(project, infra, images)
     repository = f"{infra.cluster('stage')}/web"
     squatter = make_image("squatter")
     host = infra.registry.removeprefix("http://")
@@ -247,9 +248,7 @@ class FailingEcs:
 def test_an_ecs_error_mid_deploy_restores_what_ran_before(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    infra.build("stage")
-    project.branch("release/1.0")
-    project.record("smoke", "dev", images)
+    stage_candidate(project, infra, images)
     clients = Clients(aws_target(load_environment("stage", overrides=infra.overrides("stage"))))
     clients.ecs = FailingEcs(clients.ecs)
     with pytest.raises(ReleaseError) as failed:
@@ -265,9 +264,7 @@ def test_an_ecs_error_mid_deploy_restores_what_ran_before(
 def test_a_locked_environment_is_refused(
     project: Project, infra: Infra, images: dict[str, str]
 ) -> None:
-    infra.build("stage")
-    project.branch("release/1.0")
-    project.record("smoke", "dev", images)
+    stage_candidate(project, infra, images)
     holder = {"who": "bob@example.com", "what": "promote", "host": "ci-7", "pid": 1, "time": "t"}
     infra.client("s3").put_object(
         Bucket=f"{infra.cluster('stage')}-releases",

@@ -125,29 +125,34 @@ def test_a_tag_moved_since_its_promotion_is_refused(project: Project) -> None:
     assert "moved" in str(refused) and first[:12] in str(refused)
 
 
-def test_no_evidence_is_refused(project: Project) -> None:
+OTHER = {**IMAGES, "web": "sha256:" + "c" * 64}
+
+
+@pytest.mark.parametrize(
+    ("runs", "says"),
+    [
+        pytest.param([], "inv test smoke --env dev", id="no-evidence"),
+        pytest.param(
+            [("smoke", IMAGES, "pass"), ("smoke", IMAGES, "fail")],
+            "smoke failed on dev",
+            id="failed-evidence",
+        ),
+        pytest.param(
+            [("smoke", IMAGES, "pass"), ("contract", OTHER, "pass")],
+            "only for another image set",
+            id="other-digest-evidence",
+        ),
+    ],
+)
+def test_evidence_short_of_a_pass_for_exactly_these_images_is_refused(
+    project: Project, runs: list[tuple[str, dict[str, str], str]], says: str
+) -> None:
     project.branch("release/1.0")
+    for suite, images, result in runs:
+        project.record(suite, "dev", images, result=result)
     refused = refusal("stage")
     assert refused.gate == "evidence"
-    assert "inv test smoke --env dev" in str(refused)
-
-
-def test_failed_evidence_is_refused(project: Project) -> None:
-    project.branch("release/1.0")
-    project.record("smoke", "dev", IMAGES)
-    project.record("smoke", "dev", IMAGES, result="fail")
-    refused = refusal("stage")
-    assert refused.gate == "evidence"
-    assert "smoke failed on dev" in str(refused)
-
-
-def test_evidence_of_other_digests_is_refused(project: Project) -> None:
-    project.branch("release/1.0")
-    project.record("smoke", "dev", IMAGES)
-    project.record("contract", "dev", {**IMAGES, "web": "sha256:" + "c" * 64})
-    refused = refusal("stage")
-    assert refused.gate == "evidence"
-    assert "only for another image set" in str(refused)
+    assert says in str(refused)
 
 
 def test_a_secret_without_an_aws_source_is_refused(project: Project) -> None:

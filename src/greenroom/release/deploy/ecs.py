@@ -15,7 +15,7 @@ from greenroom.model.environment import Environment
 from greenroom.model.forms import memory_bytes
 from greenroom.model.types import Service
 from greenroom.release.errors import Refused, ReleaseError
-from greenroom.release.target import AwsTarget, aws_failure
+from greenroom.release.target import AwsTarget, aws_call
 
 WAIT_SECONDS = 900.0
 POLL_SECONDS = 5.0
@@ -92,19 +92,19 @@ def secret_arns(env: Environment, target: AwsTarget, ssm: Any, sm: Any) -> dict[
 
 
 def register(ecs: Any, spec: Mapping[str, Any]) -> str:
-    try:
-        done = ecs.register_task_definition(**spec)
-    except Exception as exc:
-        raise aws_failure(f"registering the task definition {spec['family']}", exc) from exc
+    what = f"registering the task definition {spec['family']}"
+    done = aws_call(what, ecs.register_task_definition, **spec)
     return str(done["taskDefinition"]["taskDefinitionArn"])
 
 
 def describe(ecs: Any, target: AwsTarget, names: list[str]) -> dict[str, dict[str, Any]]:
     """ECS service name -> its description; Refused naming the missing ones."""
-    try:
-        found = ecs.describe_services(cluster=target.cluster, services=names)
-    except Exception as exc:
-        raise aws_failure(f"describing the services of cluster {target.cluster}", exc) from exc
+    found = aws_call(
+        f"describing the services of cluster {target.cluster}",
+        ecs.describe_services,
+        cluster=target.cluster,
+        services=names,
+    )
     services = {s["serviceName"]: s for s in found["services"] if s.get("status") == "ACTIVE"}
     missing = [n for n in names if n not in services]
     if missing:
@@ -121,21 +121,20 @@ def update(
     ecs: Any, target: AwsTarget, service: str, task_def: str, count: int | None = None
 ) -> None:
     """Point ``service`` at ``task_def`` (circuit breaker on) and wait until it is steady."""
-    extra = {"desiredCount": count} if count is not None else {}
-    try:
-        ecs.update_service(
-            cluster=target.cluster,
-            service=service,
-            taskDefinition=task_def,
-            deploymentConfiguration={
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                "maximumPercent": 200,
-                "minimumHealthyPercent": 100,
-            },
-            **extra,
-        )
-    except Exception as exc:
-        raise aws_failure(f"updating the ECS service {service}", exc) from exc
+    extra: dict[str, Any] = {"desiredCount": count} if count is not None else {}
+    aws_call(
+        f"updating the ECS service {service}",
+        ecs.update_service,
+        cluster=target.cluster,
+        service=service,
+        taskDefinition=task_def,
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+        **extra,
+    )
     wait(ecs, target, service, task_def)
 
 
