@@ -16,6 +16,8 @@ from greenroom.suites.target import Target, resolve_target
 
 SUITES: dict[str, str] = {
     "contract": "greenroom.suites.contract",
+    "network": "greenroom.suites.network",
+    "replay": "greenroom.suites.replay",
     "smoke": "greenroom.suites.smoke",
 }
 """Suite name -> the package holding its tests."""

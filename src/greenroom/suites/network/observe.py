@@ -1,0 +1,33 @@
+"""Gather what the network suite judges: the replica's containers, probes from each source, the
+host's view of every published port and the options of every network."""
+
+from __future__ import annotations
+
+from greenroom.components import parts
+from greenroom.model.environment import Environment
+from greenroom.suites.network.parity import LOOPBACK, Live
+from greenroom.suites.network.probe import attempts_from, boxes, host_outcomes, network_options
+
+
+def observe(env: Environment, project: str) -> Live:
+    """Probe the running replica ``project`` of ``env`` from inside and from the host."""
+    from greenroom.images.engine import bridge_gateway
+
+    everything = parts(env)
+    found = boxes(project)
+    live = Live(env=env, boxes=found, gateway=bridge_gateway())
+    ports = {svc: p for part in everything.values() for svc, p in part.container_ports().items()}
+    for name in everything:
+        mine = [b for b in found if b.part == name]
+        others = [b for b in found if b.part != name]
+        for networks in sorted({frozenset(b.networks) for b in mine}, key=sorted):
+            if networks:
+                live.attempts.setdefault(name, []).append(
+                    (networks, attempts_from(project, sorted(networks), others, ports))
+                )
+    bound = {port for b in found for _, port in b.bindings.values()}
+    live.host = host_outcomes(
+        [(address, port) for port in sorted(bound) for address in (LOOPBACK, live.gateway)]
+    )
+    live.networks = network_options(project, {n for b in found for n in b.networks})
+    return live
