@@ -91,6 +91,8 @@ class Settings:
     health_port: int = 8001
     startup_timeout: float = 60.0
     shutdown_timeout: float = 20.0
+    deduplicate_events: bool = True
+    """Off only to rehearse a consumer that is not idempotent (the replay suite must catch it)."""
     keys: tuple[str, ...] = field(default=())
 
     def secrets(self) -> list[str]:
@@ -163,6 +165,7 @@ KNOWN_KEYS = (
     "SHUTDOWN_TIMEOUT",
     "MIGRATIONS_DIR",
     "FORWARDED_ALLOW_IPS",
+    "DEDUPLICATE_EVENTS",
 )
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -276,5 +279,8 @@ def load_settings(env: Mapping[str, str], role: Role) -> Settings:
         health_port=_int(env, "HEALTH_PORT", 8001, low=1, high=65535),
         startup_timeout=float(_int(env, "STARTUP_TIMEOUT", 60, low=1, high=3600)),
         shutdown_timeout=float(_int(env, "SHUTDOWN_TIMEOUT", 20, low=1, high=3600)),
+        deduplicate_events=_flag(env, "DEDUPLICATE_EVENTS")
+        if env.get("DEDUPLICATE_EVENTS", "").strip()
+        else True,
         keys=tuple(sorted(k for k in KNOWN_KEYS if k in env)),
     )

@@ -21,7 +21,7 @@ from orders.health import health_app
 from orders.logs import Redactor
 from orders.relay import Publish, run_relay
 from orders.resources import Resources, open_resources
-from orders.store import PgLedger
+from orders.store import PgLedger, UnguardedLedger
 from orders.worker import AwsSinks, run_consumer
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ async def run_worker(settings: Settings) -> None:
                 res.js,
                 settings.nats.stream,
                 settings.nats.durable,
-                PgLedger(res.pool),
+                PgLedger(res.pool) if settings.deduplicate_events else UnguardedLedger(res.pool),
                 sinks,
                 cache,
                 stopper.event,

@@ -98,3 +98,12 @@ class PgLedger:
                 (message_id, order_id),
             )
             yield PgClaim(conn, order_id, fresh=await cur.fetchone() is not None)
+
+
+class UnguardedLedger(PgLedger):
+    """Takes every delivery for a new message: a consumer that is not idempotent, to rehearse."""
+
+    @asynccontextmanager
+    async def claim(self, message_id: str, order_id: str) -> AsyncIterator[PgClaim]:
+        async with self._pool.connection() as conn, conn.transaction():
+            yield PgClaim(conn, order_id, fresh=True)

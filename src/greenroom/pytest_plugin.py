@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,17 @@ def greenroom_root(request: pytest.FixtureRequest) -> Path:
     from greenroom.paths import project_root
 
     return project_root()
+
+
+@pytest.fixture
+def greenroom_say(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print a line on the terminal past pytest's capture: a figure or a note a run should show."""
+
+    def say(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n{line}", flush=True)
+
+    return say
 
 
 @pytest.fixture(scope="session")

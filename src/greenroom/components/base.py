@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Typ
 
 from greenroom.components.access import Access, Probe
 from greenroom.components.report import Report
-from greenroom.model.types import EventContract, Resources
+from greenroom.model.types import EventContract, ReplayState, Resources
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -142,6 +142,15 @@ class Published:
 
 Capture = Callable[[], list[Published]]
 """Returns what was published on the component's carriers since the capture began."""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a replay's digest reads of one named thing: one line per row, object or message."""
+
+    lines: tuple[str, ...]
+    drained: bool = False
+    """Reading took the lines away (queue messages): each reading adds to the last."""
 
 
 class NotRefused(AssertionError):
@@ -284,6 +293,12 @@ class Component(Protocol):
     def capture(self, conn: Any) -> AbstractContextManager[Capture] | None:
         """Watch its carriers from now on; None when it carries no declared events."""
 
+    def observe(self, conn: Any, state: ReplayState) -> dict[str, Observed]:
+        """What it holds of the state a replay compares (``table orders``...), by item."""
+
+    def reset(self, conn: Any, state: ReplayState) -> None:
+        """Empty what it holds of that state, as on a fresh replica."""
+
     fixtures: ClassVar[Mapping[str, Fixture]]
     """pytest fixtures it offers a team's tests, by fixture name."""
     why_nothing_to_refuse: ClassVar[str]
@@ -398,6 +413,12 @@ class Base(Generic[S]):
         return ()
 
     def capture(self, conn: Any) -> AbstractContextManager[Capture] | None:
+        return None
+
+    def observe(self, conn: Any, state: ReplayState) -> dict[str, Observed]:
+        return {}
+
+    def reset(self, conn: Any, state: ReplayState) -> None:
         return None
 
     fixtures: ClassVar[Mapping[str, Fixture]] = {}

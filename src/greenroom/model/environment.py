@@ -17,6 +17,7 @@ from greenroom.model.types import (
     Exposure,
     Name,
     Promotion,
+    ReplaySpec,
     Rollout,
     SecretSource,
     Service,
@@ -52,6 +53,8 @@ class Environment(Spec):
     """Where each suite's own tests live: `suites: {smoke: {path: tests/smoke}}`."""
     contracts: Contracts = Field(default_factory=Contracts)
     """The API document and migrations the contract suite checks (event schemas sit on streams)."""
+    replay: ReplaySpec = Field(default_factory=ReplaySpec)
+    """What `inv test replay` replays and which state it compares."""
     intended_differences: list[str] = Field(default_factory=list)
     """Dotted key paths whose differences from other environments are by design (`inv diff`)."""
     base_images: dict[BaseImagePattern, ImageRef] = Field(default_factory=dict)

@@ -380,6 +380,37 @@ class Contracts(Spec):
     """Git tags (fnmatch) of promoted releases: every version they carried is a baseline."""
 
 
+class ReplayState(Spec):
+    """What a replay's state digest covers; the rest of the replica is not compared."""
+
+    tables: dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_.]*$")], list[str]] = Field(
+        default_factory=dict
+    )
+    """Postgres table -> its columns left out of the digest (times of day, generated ids)."""
+    prefixes: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]+/")]] = Field(
+        default_factory=list
+    )
+    """`bucket/prefix/`: the keys and bodies of every object under it."""
+    queues: list[str] = Field(default_factory=list)
+    """SQS queues whose message bodies are compared (the digest drains them)."""
+
+
+class ReplaySpec(Spec):
+    """The replay suite: a recorded stream replayed into the replica, its outcome compared."""
+
+    file: str | None = None
+    """The replay file (`inv replay record`), relative to the project root."""
+    stream: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    """The JetStream stream it is replayed into (default: the one it was recorded from)."""
+    consumers: list[Name] = Field(default_factory=list)
+    """Services consuming the stream: stopped to pause them, started again to resume."""
+    state: ReplayState = Field(default_factory=ReplayState)
+    speed: float = Field(default=0, ge=0)
+    """0: publish at once; else the recorded timing, `speed` times as fast."""
+    deadline: int = Field(default=120, ge=1)
+    """Seconds the app may take to drain a replay before the suite says what is left."""
+
+
 class Backup(Spec):
     schedule: Literal["none", "hourly", "daily", "weekly"] = "none"
     retention_days: int = Field(default=7, ge=1)

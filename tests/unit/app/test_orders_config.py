@@ -132,3 +132,9 @@ def test_nats_token_from_file_is_a_secret(tmp_path: Path) -> None:
     assert settings.nats.token.reveal() == "t0ken"
     assert "t0ken" in settings.secrets()
     assert "t0ken" not in repr(settings)
+
+
+def test_events_are_deduplicated_unless_turned_off() -> None:
+    assert load_settings(BASE, Role.WORKER).deduplicate_events
+    off = load_settings({**BASE, "DEDUPLICATE_EVENTS": "0"}, Role.WORKER)
+    assert not off.deduplicate_events

@@ -22,6 +22,7 @@ from greenroom.components.base import (
     Fixture,
     Fragment,
     Node,
+    Observed,
     RenderContext,
     healthcheck,
     node_id,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from greenroom.model.environment import Environment
     from greenroom.model.problems import KeyPath
     from greenroom.model.refs import References
+    from greenroom.model.types import ReplayState
 
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -248,6 +250,16 @@ class AwsComponent(Base[Aws]):
 
         topics = {t.name: [e.subject for e in t.events] for t in self.spec.topics if t.events}
         return capture(conn, topics) if topics else None
+
+    def observe(self, conn: AwsConnection, state: ReplayState) -> dict[str, Observed]:
+        from greenroom.components.aws import state as held
+
+        return held.observe(conn, state.prefixes, state.queues)
+
+    def reset(self, conn: AwsConnection, state: ReplayState) -> None:
+        from greenroom.components.aws import state as held
+
+        held.reset(conn, state.prefixes, state.queues)
 
     def reach(self, conn: AwsConnection) -> str:
         return connection.reach(conn)

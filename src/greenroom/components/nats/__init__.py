@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import SecretStr
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from greenroom.model.environment import Environment
     from greenroom.model.problems import KeyPath
     from greenroom.model.refs import References
+    from greenroom.model.types import ReplayState
 
 PORT = 4222
 MONITOR = 8222
@@ -208,6 +210,22 @@ class NatsComponent(Base[Nats]):
 
     def reach(self, conn: NatsConnection) -> str:
         return connection.reach(conn)
+
+    def reset(self, conn: NatsConnection, state: ReplayState) -> None:
+        """Every declared stream deleted and provisioned anew: empty, its duplicate window too."""
+        from greenroom.components.nats.provision import provision_nats
+
+        async def drop(nc: Any) -> None:
+            from nats.js.errors import NotFoundError
+
+            js = nc.jetstream(timeout=10)
+            for stream in self.spec.streams:
+                with contextlib.suppress(NotFoundError):
+                    await js.delete_stream(stream.name)
+
+        conn.run(drop)
+        token = conn.token.get_secret_value() if conn.token else None
+        provision_nats(self.spec, conn.url, token)
 
     def events(self) -> tuple[Carried, ...]:
         return tuple(Carried(s.name, e) for s in self.spec.streams for e in s.events)

@@ -17,6 +17,7 @@ from greenroom.components.base import (
     Fixture,
     Fragment,
     Node,
+    Observed,
     RenderContext,
     healthcheck,
     literal,
@@ -32,6 +33,7 @@ from greenroom.components.report import Report
 if TYPE_CHECKING:
     from greenroom.components.environ import Environ
     from greenroom.model.environment import Environment
+    from greenroom.model.types import ReplayState
 
 PORT = 5432
 DATA = "/var/lib/postgresql/data"
@@ -260,6 +262,16 @@ class PostgresComponent(Base[Postgres]):
             },
             secrets=(self.spec.password.secret,),
         )
+
+    def observe(self, conn: PostgresConnection, state: ReplayState) -> dict[str, Observed]:
+        from greenroom.components.postgres import state as rows
+
+        return rows.observe(conn, state.tables) if state.tables else {}
+
+    def reset(self, conn: PostgresConnection, state: ReplayState) -> None:
+        from greenroom.components.postgres import state as rows
+
+        rows.reset(conn, list(state.tables))
 
     def connect(self, access: Access) -> PostgresConnection:
         return PostgresConnection(

@@ -139,7 +139,7 @@ def test_api_has_no_breaking_change(greenroom_env: Environment, greenroom_root: 
 def test_new_migrations_pass_squawk(
     greenroom_env: Environment,
     greenroom_root: Path,
-    request: pytest.FixtureRequest,
+    greenroom_say: Callable[[str], None],
     record_testsuite_property: Callable[[str, object], None],
 ) -> None:
     spec = greenroom_env.contracts.migrations
@@ -151,11 +151,9 @@ def test_new_migrations_pass_squawk(
     if not files:
         pytest.skip(f"no migration is new since {last.tag if last else 'the start'}")
     findings = _or_fail(lambda: migrations.lint(greenroom_root, spec, files))
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
     for finding in (f for f in findings if f.severity == "warning"):
         record_testsuite_property("squawk-warning", str(finding))
-        if terminal is not None:
-            terminal.write_line(f"squawk warning: {finding}")
+        greenroom_say(f"squawk warning: {finding}")
     errors = [str(f) for f in findings if f.severity == "error"]
     if errors:
         since = f"since {last.tag}" if last else "(no promoted release yet)"
