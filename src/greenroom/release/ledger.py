@@ -47,6 +47,8 @@ class Entry:
     junit: str = ""
     images: dict[str, str] = field(default_factory=dict)
     """Service -> the image ID or digest it ran: the set a promotion ships."""
+    measures: dict[str, str] = field(default_factory=dict)
+    """Figures the run measured (`parity_percent`, a report's path...), from its JUnit file."""
 
     @property
     def passed(self) -> bool:

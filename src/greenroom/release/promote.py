@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from greenroom.model import load_environment
 from greenroom.model.environment import Environment
 from greenroom.progress import console
 from greenroom.release import canary
@@ -19,13 +20,13 @@ from greenroom.release.deploy import ecs
 from greenroom.release.errors import Refused, ReleaseError
 from greenroom.release.gates import enforce
 from greenroom.release.git import tag_object
-from greenroom.release.history import History, Release, Step, who
+from greenroom.release.history import History, Release, Step, current, who
 from greenroom.release.judge import CloudWatchSource, SliSource
 from greenroom.release.ledger import entries
 from greenroom.release.lock import locked
 from greenroom.release.plan import Plan, load, make_plan, show
 from greenroom.release.target import AwsTarget, aws_target
-from greenroom.release.transport import ship
+from greenroom.release.transport import Origin, registry, ship
 
 
 def _say(text: str) -> None:
@@ -59,6 +60,27 @@ def converge(target: AwsTarget, clients: Clients, env: Environment, history: His
     _say(f"release {stuck.number} ({stuck.action}) was interrupted: restoring what ran before it")
     restore(target, clients, env, stuck.previous)
     history.update(stuck, state="interrupted", note="interrupted; restored what ran before it")
+
+
+def origin(env: Environment, root: Path, images: Mapping[str, str]) -> Origin | None:
+    """The environment the candidate comes from, when it is itself promoted to (not a local
+    replica) and runs exactly these images."""
+    if env.promotion.from_env is None:
+        return None
+    model = load_environment(env.promotion.from_env, root=root)
+    if model.promotion.from_env is None:
+        return None
+    source = aws_target(model)
+    try:
+        now = current(History(source).read())
+        if now is None or any(
+            now.images.get(s) != i or s not in now.refs for s, i in images.items()
+        ):
+            return None
+        return Origin(source.env, registry(source, source.client("ecr")), now.refs)
+    except ReleaseError as exc:
+        _say(f"not copying from {source.env} ({exc.message}): shipping this machine's images")
+        return None
 
 
 def running(target: AwsTarget, clients: Clients, env: Environment) -> dict[str, str]:
@@ -113,8 +135,12 @@ def promote(
         converge(target, clients, env, history)
         previous = running(target, clients, env)
         arns = ecs.secret_arns(env, target, clients.ssm, clients.secretsmanager)
-        _say(f"shipping {len(cand.images)} image(s) to {target.repository_prefix}/* by digest")
-        refs = ship(target, cand.images, clients.ecr)
+        came_from = origin(env, root, cand.images)
+        _say(
+            f"shipping {len(cand.images)} image(s) to {target.repository_prefix}/* by digest"
+            + (f", copied from {came_from.env}'s registry" if came_from else "")
+        )
+        refs = ship(target, cand.images, clients.ecr, came_from)
         task_defs = {
             s: ecs.register(
                 clients.ecs, ecs.task_definition(target, s, env.services[s], refs[s], arns)

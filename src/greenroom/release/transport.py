@@ -11,7 +11,7 @@ import contextlib
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +59,10 @@ class Registry:
                 hint="check that the registry is reachable from this machine, then retry",
             ) from exc
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"username": self.username, "password": self.password}
+
     def _basic(self) -> str:
         pair = f"{self.username}:{self.password}".encode()
         return "Basic " + base64.b64encode(pair).decode()
@@ -94,32 +98,84 @@ def repository_uri(ecr: Any, name: str) -> str:
     return str(found["repositories"][0]["repositoryUri"])
 
 
-def _push(reg: Registry, image: str, repository: str, tag: str) -> None:
+def _refused(what: str, host: str, why: object) -> Refused:
+    return Refused(
+        "transport",
+        f"{what} failed: {why}",
+        hint=f"check that the registry {host} is reachable from this machine and accepts the "
+        "token, then run the promotion again",
+    )
+
+
+@contextlib.contextmanager
+def _engine(what: str, host: str) -> Iterator[Any]:
+    """The engine's API for one registry operation; its failures name the registry."""
     from docker.errors import DockerException
 
     from greenroom.images.engine import api
 
-    name = f"{reg.host}/{repository}"
-    auth = {"username": reg.username, "password": reg.password}
     try:
-        api().tag(image, name, tag)
-        for event in api().push(name, tag=tag, auth_config=auth, stream=True, decode=True):
-            if "error" in event:
-                raise Refused(
-                    "transport",
-                    f"pushing {name}:{tag} failed: {event['error']}",
-                    hint=f"check that the registry {reg.host} is reachable and accepts the "
-                    "token, then run the promotion again",
-                )
+        yield api()
     except DockerException as exc:
+        raise _refused(what, host, exc) from exc
+
+
+def _follow(what: str, host: str, events: Iterable[dict[str, Any]]) -> None:
+    for event in events:
+        if "error" in event:
+            raise _refused(what, host, event["error"])
+
+
+def _push(reg: Registry, image: str, repository: str, tag: str) -> None:
+    name = f"{reg.host}/{repository}"
+    with _engine(f"pushing {name}:{tag}", reg.host) as engine:
+        engine.tag(image, name, tag)
+        try:
+            events = engine.push(name, tag=tag, auth_config=reg.auth, stream=True, decode=True)
+            _follow(f"pushing {name}:{tag}", reg.host, events)
+        finally:
+            engine.remove_image(f"{name}:{tag}", noprune=True)
+
+
+def _local(service: str, image: str) -> None:
+    from greenroom.images.engine import image_id
+
+    if image_id(image) is None:
         raise Refused(
             "transport",
-            f"pushing {name}:{tag} failed: {exc}",
-            hint=f"check that the registry {reg.host} is reachable, then run the promotion again",
-        ) from exc
-    finally:
-        with contextlib.suppress(DockerException):
-            api().remove_image(f"{name}:{tag}", noprune=True)
+            f"{service}'s image {image} is not on this machine, and no environment it came "
+            "from runs it",
+            hint="promote from the machine whose suites recorded it (its images are there)",
+        )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the candidate already runs (prod's origin is stage): images are copied from there."""
+
+    env: str
+    registry: Registry
+    refs: Mapping[str, str]
+    """Service -> ``repositoryUri@sha256:...`` in the origin's registry."""
+
+    def pull(self, service: str, image: str) -> None:
+        """Pull ``service``'s image by digest; Refused unless it is exactly ``image``."""
+        from greenroom.images.engine import image_id
+
+        uri, digest = self.refs[service].split("@", 1)
+        name = f"{self.registry.host}/{uri.split('/', 1)[1]}"
+        with _engine(f"pulling {name}@{digest} from {self.env}", self.registry.host) as engine:
+            events = engine.pull(
+                name, tag=digest, auth_config=self.registry.auth, stream=True, decode=True
+            )
+            _follow(f"pulling {name}@{digest} from {self.env}", self.registry.host, events)
+        pulled = image_id(f"{name}@{digest}")
+        if pulled != image:
+            raise Refused(
+                "digest",
+                f"{self.env}'s registry gave {pulled} for {service}, not the candidate's {image}",
+                hint=f"investigate {self.refs[service]} before promoting",
+            )
 
 
 def _names(image: str, text: str, digest: str) -> bool:
@@ -142,8 +198,14 @@ def _registered(ecr: Any, repository: str, tag: str) -> str | None:
     return str(details[0]["imageDigest"]) if details else None
 
 
-def ship(target: AwsTarget, images: Mapping[str, str], ecr: Any | None = None) -> dict[str, str]:
-    """Push each service's image; service -> ``repositoryUri@sha256:...`` naming it in ECR."""
+def ship(
+    target: AwsTarget,
+    images: Mapping[str, str],
+    ecr: Any | None = None,
+    origin: Origin | None = None,
+) -> dict[str, str]:
+    """Push each service's image (copied from ``origin`` when given, else this machine's);
+    service -> ``repositoryUri@sha256:...`` naming it in ECR."""
     ecr = ecr if ecr is not None else target.client("ecr")
     reg = registry(target, ecr)
     refs: dict[str, str] = {}
@@ -152,6 +214,9 @@ def ship(target: AwsTarget, images: Mapping[str, str], ecr: Any | None = None) -
         uri = repository_uri(ecr, repository)
         tag = tag_for(image)
         if _registered(ecr, repository, tag) is None:
+            if origin is not None and service in origin.refs:
+                origin.pull(service, image)
+            _local(service, image)
             _push(reg, image, repository, tag)
         text, media_type, digest = reg.manifest(repository, tag)
         if not _names(image, text, digest):

@@ -14,10 +14,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 from release_project import Project, project
 
@@ -114,6 +116,7 @@ class Infra:
 
     endpoint: str
     registry: str
+    root: Path
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     created: dict[str, str] = field(default_factory=dict)
 
@@ -124,18 +127,27 @@ class Infra:
         return f"k{self.uid}{env[:2]}"
 
     def overrides(self, env: str, registry: str | None = None) -> list[str]:
+        """`--set` flags for a promotion of ``env`` (its target is in its env file)."""
+        return [f"promotion.target.registry={registry}"] if registry else []
+
+    def configure(self, env: str) -> None:
+        """The env file names its AWS home, as a team's envs/stage.yaml would."""
+        path = self.root / "envs" / f"{env}.yaml"
+        data = yaml.safe_load(path.read_text())
         cluster = self.cluster(env)
-        return [
-            f"promotion.target.endpoint_url={self.endpoint}",
-            f"promotion.target.registry={registry or self.registry}",
-            f"promotion.target.cluster={cluster}",
-            f"promotion.target.bucket={cluster}-releases",
-            f"promotion.target.load_balancer={cluster}",
-            f"promotion.target.repository_prefix={cluster}",
-        ]
+        data["promotion"]["target"] = {
+            "endpoint_url": self.endpoint,
+            "registry": self.registry,
+            "cluster": cluster,
+            "bucket": f"{cluster}-releases",
+            "load_balancer": cluster,
+            "repository_prefix": cluster,
+        }
+        path.write_text(yaml.safe_dump(data))
 
     def build(self, env: str) -> None:
         """Cluster, bucket, the services on a first task definition, ALB with weighted groups."""
+        self.configure(env)
         cluster = self.cluster(env)
         self.client("s3").create_bucket(Bucket=f"{cluster}-releases")
         ecs = self.client("ecs")
@@ -272,4 +284,4 @@ def infra(
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return Infra(endpoint=moto_endpoint, registry=registry_url)
+    return Infra(endpoint=moto_endpoint, registry=registry_url, root=project.root)

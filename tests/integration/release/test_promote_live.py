@@ -90,7 +90,11 @@ def test_dev_to_stage_to_prod_ships_what_passed_on_stage(
 ) -> None:
     to_stage(project, infra, images)
     ready_for_prod(project, infra, images)
+    for image in images.values():  # prod copies from stage's registry, not from this machine
+        subprocess.run(["docker", "image", "rm", "-f", image], check=True, capture_output=True)
+    capsys.readouterr()
     promote("prod", overrides=infra.overrides("prod"))
+    assert "copied from stage's registry" in capsys.readouterr().err
     assert images_of(infra, "prod") == images
     assert infra.weights("prod") == {"web": 100, "web-canary": 0}
     assert infra.desired("prod", "web-canary") == 0
