@@ -6,7 +6,8 @@ import hashlib
 import os
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -32,6 +33,8 @@ class Summary:
     tests: int
     failures: tuple[Failure, ...]
     skipped: int
+    measures: Mapping[str, str] = field(default_factory=dict)
+    """The suite's recorded properties (pytest's `record_testsuite_property`)."""
 
     @property
     def passed(self) -> bool:
@@ -58,7 +61,12 @@ def summarize(junit: Path) -> Summary:
                 failures.append(Failure(name, _message(node), kind))
         if case.find("skipped") is not None:
             skipped += 1
-    return Summary(tests=tests, failures=tuple(failures), skipped=skipped)
+    measures = {
+        str(node.get("name")): str(node.get("value", ""))
+        for node in root.iter("property")
+        if node.get("name")
+    }
+    return Summary(tests=tests, failures=tuple(failures), skipped=skipped, measures=measures)
 
 
 def sha256_file(path: Path) -> str:

@@ -179,6 +179,7 @@ def run_suite(
             target=resolved.kind,
             junit=str(path),
             images=dict(resolved.images),
+            measures=dict(summary.measures),
         ),
         ledger,
     )

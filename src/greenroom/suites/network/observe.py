@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from greenroom.components import parts
 from greenroom.model.environment import Environment
-from greenroom.suites.network.parity import LOOPBACK, Live
+from greenroom.suites.network.parity import LOOPBACK, Live, local_name
 from greenroom.suites.network.probe import attempts_from, boxes, host_outcomes, network_options
 
 
@@ -26,8 +26,11 @@ def observe(env: Environment, project: str) -> Live:
                     (networks, attempts_from(project, sorted(networks), others, ports))
                 )
     bound = {port for b in found for _, port in b.bindings.values()}
+    public = {port for b in found for address, port in b.bindings.values() if address != LOOPBACK}
+    names = [d for d in env.domains if local_name(d)]
     live.host = host_outcomes(
         [(address, port) for port in sorted(bound) for address in (LOOPBACK, live.gateway)]
+        + [(name, port) for port in sorted(public) for name in names]
     )
     live.networks = network_options(project, {n for b in found for n in b.networks})
     return live

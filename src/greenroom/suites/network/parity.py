@@ -18,7 +18,7 @@ from greenroom.render.ports import published, reach
 from greenroom.render.topology import Topology, topology
 from greenroom.suites.network.probe import Attempt, Box
 
-Kind = Literal["reach", "closed", "exposure", "internet", "intrinsic"]
+Kind = Literal["reach", "closed", "exposure", "internet", "domain"]
 Verdict = Literal["verified", "not emulable", "failed"]
 TARGET_PERCENT = 95.0
 ANY_ADDRESS = "0.0.0.0"
@@ -55,7 +55,7 @@ class Property:
             return f"{self.service}:{self.port} is published on {where}"
         if self.kind == "internet":
             return f"{self.target} (zone {self.detail}) has no route to the internet"
-        return self.detail
+        return f"domain {self.detail} reaches the public front door"
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def declared(env: Environment) -> list[Property]:
         if zone is not None and zone.internal:
             prop = Property("internet", target=name, detail=part.zone)
             found[prop.id] = prop
-    if env.domains:
-        prop = Property("intrinsic", detail=f"public domains ({', '.join(env.domains)})")
+    for domain in env.domains:
+        prop = Property("domain", detail=domain)
         found[prop.id] = prop
     return sorted(found.values(), key=lambda p: p.id)
 
@@ -234,10 +234,40 @@ def _internet(prop: Property, live: Live) -> Judgement:
     return Judgement("verified")
 
 
-NOT_EMULABLE = (
-    "public DNS names, their certificates and any CDN or WAF in front of them exist only in the "
-    "real environment"
+PUBLIC_DNS = (
+    "a public DNS name, its certificate and any CDN or WAF in front of it exist only in the real "
+    "environment"
 )
+
+
+def local_name(domain: str) -> bool:
+    """`localhost` and `*.localhost` resolve to loopback on any machine (RFC 6761)."""
+    return domain == "localhost" or domain.endswith(".localhost")
+
+
+def _domain(prop: Property, live: Live) -> Judgement:
+    if not local_name(prop.detail):
+        return Judgement("not emulable", PUBLIC_DNS)
+    public = sorted(
+        port
+        for box in live.boxes
+        for address, port in box.bindings.values()
+        if address == ANY_ADDRESS
+    )
+    if not public:
+        return Judgement(
+            "failed", f"{prop.detail}: the replica publishes no port on all interfaces"
+        )
+    outcomes = {live.host.get((prop.detail, port)) for port in public}
+    if "open" in outcomes:
+        return Judgement("verified")
+    if outcomes == {"unresolved"}:
+        return Judgement(
+            "not emulable",
+            f"this host's resolver does not map {prop.detail} to loopback (RFC 6761 asks it to; "
+            "browsers do)",
+        )
+    return Judgement("failed", f"{prop.detail} does not reach any public port of the replica")
 
 
 def judge(prop: Property, live: Live, layout: Topology, table: Admissions) -> Judgement:
@@ -250,7 +280,7 @@ def judge(prop: Property, live: Live, layout: Topology, table: Admissions) -> Ju
         return _exposure(prop, live)
     if prop.kind == "internet":
         return _internet(prop, live)
-    return Judgement("not emulable", NOT_EMULABLE)
+    return _domain(prop, live)
 
 
 def stray_networks(live: Live, layout: Topology) -> list[str]:

@@ -202,6 +202,8 @@ def host_outcome(address: str, port: int) -> str:
     try:
         with socket.create_connection((address, port), timeout=TIMEOUT):
             return "open"
+    except socket.gaierror:
+        return "unresolved"
     except ConnectionRefusedError:
         return "refused"
     except TimeoutError:

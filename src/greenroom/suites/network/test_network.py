@@ -86,6 +86,9 @@ def test_parity_reaches_its_target(
     path = _write(report, request.config.option.xmlpath)
     record_testsuite_property("parity_percent", f"{report.percent:.1f}")
     record_testsuite_property("parity_report", str(path))
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write("\n" + report.table())
     if report.percent < TARGET_PERCENT:
         pytest.fail(
             f"{report.percent:.1f} % of {len(report.rows)} properties verified live, below "
