@@ -8,6 +8,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from greenroom.cli import reported
+from greenroom.errors import ConfigError
 
 
 @task(
@@ -333,6 +334,35 @@ def releases(c: Context, env: str, json: bool = False, set: list[str] | None = N
     show_releases(env, as_json=json, overrides=set or [])
 
 
+@task(
+    help={
+        "stream": "the JetStream stream to record",
+        "from-seq": "first sequence to record (default: the stream's first)",
+        "since": "record what was stored since this ISO 8601 time instead",
+        "output": "the replay file (default: replays/<stream>.ndjson.gz)",
+        "target": "replica (default: the local replica) or environ (GREENROOM_NATS_URL...)",
+    },
+    positional=["action", "env"],
+)
+@reported
+def replay(
+    c: Context,
+    action: str,
+    env: str,
+    stream: str,
+    from_seq: int = 0,
+    since: str = "",
+    output: str = "",
+    target: str = "replica",
+) -> None:
+    """`inv replay record ENV --stream S [--from-seq N | --since T]`: a stream to a replay file."""
+    from greenroom.suites.replay.recording import record_stream
+
+    if action != "record":
+        raise ConfigError(f"no replay action {action!r}", hint="use `inv replay record ENV ...`")
+    record_stream(env, stream, from_seq=from_seq, since=since, output=output, target=target)
+
+
 def _exit(code: int) -> None:
     if code:
         raise Exit(code=code)
@@ -358,5 +388,6 @@ ns = Collection(
     promote,
     rollback,
     releases,
+    replay,
 )
 ns.configure({"run": {"echo": True}})
