@@ -138,6 +138,10 @@ def up(
     json: bool = False,
 ) -> None:
     """Bring up the local replica of ENV (e.g. `inv up dev`): healthy and provisioned."""
+    from greenroom.runtime.noop import up_to_date
+
+    if not (json or show_secrets) and up_to_date(env, set or []):
+        return
     from greenroom.runtime import up as bring_up
     from greenroom.runtime.report import up_json
 

@@ -1,7 +1,35 @@
 """The local replica: start, wait, provision, inspect, stop."""
 
-from greenroom.runtime.lifecycle import down, up
-from greenroom.runtime.operate import logs, psql, shell, status
-from greenroom.runtime.replica import Replica
+from __future__ import annotations
 
-__all__ = ["Replica", "down", "logs", "psql", "shell", "status", "up"]
+from typing import TYPE_CHECKING
+
+from greenroom.lazy import exports
+
+if TYPE_CHECKING:
+    from greenroom.runtime.lifecycle import down, up
+    from greenroom.runtime.operate import logs, psql, shell, status
+    from greenroom.runtime.replica import Replica
+
+_HOMES = {
+    "Replica": "replica",
+    "down": "lifecycle",
+    "up": "lifecycle",
+    "logs": "operate",
+    "psql": "operate",
+    "shell": "operate",
+    "status": "operate",
+}
+
+__all__ = [
+    "Replica",
+    "down",
+    "logs",
+    "psql",
+    "shell",
+    "status",
+    "up",
+]
+
+
+__getattr__ = exports(__name__, _HOMES)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenroom.errors import EngineError
-from greenroom.model.environment import Environment
+
+if TYPE_CHECKING:
+    from greenroom.model.environment import Environment
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -47,13 +49,13 @@ def project_containers(project: str) -> list[ContainerInfo]:
         raise EngineError(
             "could not list containers", details=str(exc)[-500:], hint="run `inv doctor`"
         ) from exc
-    return sorted((_info(c) for c in listed), key=lambda c: (c.service, c.name))
+    return sorted((container_info(c) for c in listed), key=lambda c: (c.service, c.name))
 
 
 _EXITED = re.compile(r"Exited \((-?\d+)\)")
 
 
-def _info(summary: dict[str, Any]) -> ContainerInfo:
+def container_info(summary: dict[str, Any]) -> ContainerInfo:
     """From the engine's container summary (`GET /containers/json`)."""
     status_text = str(summary.get("Status", ""))
     health = None

@@ -196,7 +196,7 @@ class _Watch:
                 # the CPU the services themselves need to start.
                 self.stop.wait(max(POLL, time.monotonic() - began))
                 continue
-            if _one_shot(part) or part.replicas() == 0:
+            if one_shot(part) or part.replicas() == 0:
                 self.done(name, detail)
                 return
             self.phase(name, f"provisioning ({detail})"[:100])
@@ -209,7 +209,7 @@ def _ready_text(report: Any) -> str:
     return "ready" if done is None else f"ready, provisioned: {len(done)} resource(s)"
 
 
-def _one_shot(part: Component) -> bool:
+def one_shot(part: Component) -> bool:
     return part.readiness() == "service_completed_successfully"
 
 
@@ -218,7 +218,7 @@ def _check(
 ) -> str:
     """A short "ready" description; ProbeFailed while waiting; ReplicaError when one died."""
     name = part.name
-    if _one_shot(part):
+    if one_shot(part):
         if containers and all(c.status == "exited" for c in containers):
             failed = next((c for c in containers if c.exit_code != 0), None)
             if failed:

@@ -11,8 +11,10 @@ from greenroom.components import parts
 from greenroom.components.report import Report
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
+from greenroom.listing import Listing
 from greenroom.progress import Progress, console, output
 from greenroom.render.workdir import write_project
+from greenroom.runtime import noop
 from greenroom.runtime.containers import (
     ContainerInfo,
     anonymous_volumes,
@@ -21,7 +23,7 @@ from greenroom.runtime.containers import (
     project_containers,
     remove_volumes,
 )
-from greenroom.runtime.converge import problems_now, start_when_ready
+from greenroom.runtime.converge import one_shot, problems_now, start_when_ready
 from greenroom.runtime.ports import check_ports
 from greenroom.runtime.probes import Access
 from greenroom.runtime.replica import Replica, infra_images
@@ -47,7 +49,8 @@ def up(
     if state.get("spec_hash") == wanted and not problems_now(replica, existing):
         write_project(replica.dir, files)
         console.print(f"{replica.project}: up to date, nothing to do")
-        _print_endpoints(replica, show_secrets)
+        printed = _print_endpoints(replica, show_secrets)
+        _remember(replica, {**state, "spec_hash": wanted}, printed, masked=not show_secrets)
         return replica
     check_ports(replica.host_ports, own=bound_ports(existing), env_name=replica.env.name)
     replica.forget_state()
@@ -67,11 +70,47 @@ def up(
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
-    replica.save_state(
-        {"spec_hash": wanted, "app_images": replica.app_images, "host_ports": replica.host_ports}
-    )
-    _print_endpoints(replica, show_secrets)
+    printed = _print_endpoints(replica, show_secrets)
+    state = {"spec_hash": wanted, "app_images": replica.app_images}
+    _remember(replica, state | {"host_ports": replica.host_ports}, printed, masked=not show_secrets)
     return replica
+
+
+def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, masked: bool) -> None:
+    """Save the replica's state, with what lets the next `up` see it has nothing to do without
+    loading the model (`runtime/noop.py`): recorded only when the endpoints printed were masked."""
+    from greenroom.images.build import as_build_spec
+    from greenroom.images.engine import image_id
+    from greenroom.render.workdir import override_path
+    from greenroom.runtime.containers import by_service
+
+    state = {**state, "project": replica.project}
+    state.pop(noop.STATE_KEY, None)
+    if masked:
+        env, root = replica.env, replica.root
+        images = {
+            service.image: replica.app_images[name]
+            for name, service in env.services.items()
+            if service.image and name in replica.app_images
+        }
+        containers = by_service(project_containers(replica.project))
+        state[noop.STATE_KEY] = noop.record(
+            root,
+            replica.env.name,
+            replica.overrides,
+            watched=[
+                "envs",
+                str(override_path(root, env.name).relative_to(root)),
+                *(as_build_spec(s.build).context for s in env.services.values() if s.build),
+            ],
+            images={ref: i for ref, i in images.items() if image_id(ref) == i},
+            expect={
+                name: (len(found), one_shot(replica.parts[name]))
+                for name, found in containers.items()
+            },
+            endpoints=printed,
+        )
+    replica.save_state(state)
 
 
 def prepare(replica: Replica) -> dict[str, str]:
@@ -103,6 +142,8 @@ def _converge(replica: Replica, timeout: float) -> None:
     def start(services: list[str]) -> None:
         nonlocal calls
         calls += 1
+        if calls > 1 and _start_created(replica, services):
+            return
         _compose_up(replica, docker, services, remove_orphans=calls == 1)
 
     def create(services: list[str]) -> None:
@@ -149,6 +190,33 @@ def _compose_up(
             details=details,
             hint=f"see `inv logs {replica.env.name}`; fix the model or the app and run `inv up "
             f"{replica.env.name}` again",
+        ) from exc
+
+
+def _start_created(replica: Replica, services: list[str]) -> bool:
+    """Start the containers `create` made without another Compose round trip, when possible."""
+    import yaml
+    from docker.errors import DockerException
+
+    from greenroom.runtime.containers import by_service
+    from greenroom.runtime.quickstart import start_created
+    from greenroom.secrets import read, variable
+
+    everything = replica.parts
+    values = {variable(n): read(p).get_secret_value() for n, p in replica.secret_files.items()}
+    try:
+        return start_created(
+            services,
+            by_service(project_containers(replica.project)),
+            {name: everything[name].replicas() for name in services},
+            yaml.safe_load(replica.compose_file.read_text()),
+            values,
+        )
+    except DockerException as exc:
+        raise ReplicaError(
+            f"the engine could not start {', '.join(services)} of {replica.project}",
+            details=str(exc)[-800:],
+            hint=f"see `inv logs {replica.env.name}`; run `inv up {replica.env.name}` again",
         ) from exc
 
 
@@ -248,7 +316,9 @@ def releasing_volumes(replica: Replica) -> Iterator[None]:
                 )
 
 
-def _print_endpoints(replica: Replica, show_secrets: bool) -> None:
+def _print_endpoints(replica: Replica, show_secrets: bool) -> Listing:
     from greenroom.runtime.report import endpoints_table
 
-    output.print(endpoints_table(replica, show_secrets=show_secrets))
+    table = endpoints_table(replica, show_secrets=show_secrets)
+    output.print(table)
+    return table

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,3 +176,45 @@ def test_an_unchanged_project_builds_nothing_on_the_next_up(project: Path) -> No
         check=True,
     ).stdout.split()
     assert before == after
+
+
+def _web_containers(project: Path) -> list[str]:
+    return subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "label=com.docker.compose.service=web",
+         "--filter", "label=dev.greenroom.project=byo"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+
+
+def test_a_container_stopped_by_hand_is_started_again_by_the_next_up(project: Path) -> None:
+    (web,) = _web_containers(project)
+    subprocess.run(["docker", "stop", "-t", "1", web], check=True, capture_output=True)
+    done = _run(project, "up", "dev")
+    assert "nothing to do" not in done.stdout + done.stderr
+    (web,) = _web_containers(project)
+    state = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.Status}}", web],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert state == "running"
+
+
+def _web_answer(project: Path) -> bytes:
+    document = json.loads(_run(project, "up", "dev", "--json").stdout)
+    (web,) = [s for s in document["services"] if s["name"] == "web"]
+    with urllib.request.urlopen(web["endpoint"] + "/", timeout=5) as answer:
+        body: bytes = answer.read()
+    return body
+
+
+def test_an_edit_in_a_build_folder_is_built_and_run_by_the_next_up(project: Path) -> None:
+    server = project / "web" / "server.py"
+    server.write_text(WEB_SERVER.replace('b"byo web"', 'b"byo web, edited"'))
+    try:
+        done = _run(project, "up", "dev")
+        assert "nothing to do" not in done.stdout + done.stderr
+        assert _web_answer(project) == b"byo web, edited"
+    finally:
+        server.write_text(WEB_SERVER)
+        _run(project, "up", "dev")
+    assert _web_answer(project) == b"byo web"
