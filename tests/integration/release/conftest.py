@@ -21,6 +21,7 @@ import boto3
 import pytest
 import yaml
 
+from greenroom.model import load_environment
 from release_project import Project, project
 
 __all__ = ["project"]
@@ -130,10 +131,10 @@ class Infra:
         """`--set` flags for a promotion of ``env`` (its target is in its env file)."""
         return [f"promotion.target.registry={registry}"] if registry else []
 
-    def configure(self, env: str) -> None:
+    def configure(self, env: str, **sections: Any) -> None:
         """The env file names its AWS home, as a team's envs/stage.yaml would."""
         path = self.root / "envs" / f"{env}.yaml"
-        data = yaml.safe_load(path.read_text())
+        data = {**yaml.safe_load(path.read_text()), **sections}
         cluster = self.cluster(env)
         data["promotion"]["target"] = {
             "endpoint_url": self.endpoint,
@@ -145,9 +146,13 @@ class Infra:
         }
         path.write_text(yaml.safe_dump(data))
 
-    def build(self, env: str) -> None:
-        """Cluster, bucket, the services on a first task definition, ALB with weighted groups."""
-        self.configure(env)
+    def build(self, env: str, **sections: Any) -> None:
+        """Cluster, bucket, the services on a first task definition, ALB with weighted groups,
+        the parameters and secrets the model's `aws:` sources name."""
+        self.configure(env, **sections)
+        model = load_environment(env, root=self.root)
+        running = [n for n, s in model.services.items() if not s.one_shot]
+        (fronted,) = [n for n in running if model.services[n].port]
         cluster = self.cluster(env)
         self.client("s3").create_bucket(Bucket=f"{cluster}-releases")
         ecs = self.client("ecs")
@@ -169,7 +174,7 @@ class Infra:
         ]
         elbv2 = self.client("elbv2")
         balancer = elbv2.create_load_balancer(Name=cluster, Subnets=subnets)["LoadBalancers"][0]
-        for service in ("web", "jobs", "web-canary"):
+        for service in [*running, f"{fronted}-canary"]:
             ecs.create_service(
                 cluster=cluster,
                 serviceName=f"{cluster}-{service}",
@@ -181,7 +186,7 @@ class Infra:
             elbv2.create_target_group(
                 Name=f"{cluster}-{name}", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
             )["TargetGroups"][0]["TargetGroupArn"]
-            for name in ("web", "web-canary")
+            for name in (fronted, f"{fronted}-canary")
         ]
         elbv2.create_listener(
             LoadBalancerArn=balancer["LoadBalancerArn"],
@@ -200,12 +205,11 @@ class Infra:
             ],
         )
         ssm, sm = self.client("ssm"), self.client("secretsmanager")
-        try:
-            ssm.put_parameter(Name="/demo/db-password", Value="x", Type="SecureString")
-            sm.create_secret(Name="demo/api-key", SecretString="y")
-        except Exception as exc:  # created by an earlier test on the same server
-            if "Exists" not in type(exc).__name__:
-                raise
+        for source in {s.aws for s in model.secrets.values() if s.aws}:
+            if source.startswith("/"):
+                ssm.put_parameter(Name=source, Value="x", Type="SecureString", Overwrite=True)
+            elif source not in {s["Name"] for s in sm.list_secrets()["SecretList"]}:
+                sm.create_secret(Name=source, SecretString="y")
 
     # What a user would look at after a promotion.
 
@@ -235,11 +239,12 @@ class Infra:
             for g in groups
         }
 
-    def metrics(self, env: str, requests: float, errors: float) -> None:
+    def metrics(self, env: str, requests: float, errors: float, service: str = "web") -> None:
         """Traffic on the canary's target group as the load balancer reports it to CloudWatch."""
         elbv2 = self.client("elbv2")
         cluster = self.cluster(env)
-        group = elbv2.describe_target_groups(Names=[f"{cluster}-web-canary"])["TargetGroups"][0]
+        name = f"{cluster}-{service}-canary"
+        group = elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]
         balancer = group["LoadBalancerArns"][0]
         dimensions = [
             {"Name": "TargetGroup", "Value": group["TargetGroupArn"].split(":", 5)[-1]},
