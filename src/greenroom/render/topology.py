@@ -2,8 +2,8 @@
 
 Parts share a network only where a rule admits one to the other, so a store is not reachable
 from its neighbours in the zone. A part that publishes host ports but sits only on internal
-networks gets an operator network of its own; for a member of an internal zone that network
-has no NAT, so the part still has no route to the internet.
+networks joins the operator network: no NAT (no route to the internet) and no traffic between
+its members, so the host reaches each through its loopback port and they do not reach each other.
 """
 
 from __future__ import annotations
@@ -17,23 +17,28 @@ from greenroom.model.reach import admissions
 
 DOOR = "to-"
 """Prefix of a target's network: `to-postgres` holds postgres and what may reach it."""
-OPERATOR = "ops-"
-"""Prefix of a part's own network for its loopback operator ports."""
-NO_NAT = {"com.docker.network.bridge.enable_ip_masquerade": "false"}
+OPERATOR = "operator"
+"""The network through which the host reaches parts that sit only on internal networks."""
+NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
+NO_ICC = "com.docker.network.bridge.enable_icc"
 
 
 @dataclass(frozen=True)
 class Network:
-    """One Compose network: internal (no route out), or without NAT (no route to the internet)."""
+    """One Compose network: internal (no route out), or without NAT (no route to the internet)
+    and without traffic between its members."""
 
     name: str
     internal: bool = False
     nat: bool = True
+    peers: bool = True
 
     def compose(self) -> Fragment:
         if self.internal:
             return {"internal": True}
-        return {} if self.nat else {"driver_opts": dict(NO_NAT)}
+        options = {NO_NAT: "false"} if not self.nat else {}
+        options |= {NO_ICC: "false"} if not self.peers else {}
+        return {"driver_opts": options} if options else {}
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,8 @@ def topology(env: Environment, publishing: Collection[str]) -> Topology:
     for name, part in everything.items():
         routed = any(not networks[n].internal for n in joined[name])
         if name in publishing and not routed:
-            own = OPERATOR + name
-            networks[own] = Network(own, nat=not _internal(env, part))
-            joined[name].add(own)
+            networks[OPERATOR] = Network(OPERATOR, nat=False, peers=False)
+            joined[name].add(OPERATOR)
         elif not joined[name]:
             door = DOOR + name
             networks[door] = Network(door, internal=_internal(env, part))
