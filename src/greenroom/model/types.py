@@ -239,6 +239,17 @@ class Service(Spec):
 # --- release, rollout, SLOs, backup -------------------------------------------------------------
 
 
+DAY = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+ChangeWindow = Annotated[
+    str,
+    Field(
+        pattern=rf"^{DAY}(-{DAY})? ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$",
+        examples=["Mon-Fri 09:00-17:00", "Sat 06:00-08:00"],
+    ),
+]
+"""Days (a range, or one) and a time span in UTC."""
+
+
 class ReleaseTarget(Spec):
     """Where a promotion lands in AWS; each name defaults from the project and environment."""
 
@@ -280,6 +291,8 @@ class Promotion(Spec):
     """Suites that must have passed for the digest (smoke, contract, replay)."""
     approval: bool = False
     """A release engineer confirms with `--approve` (recorded with who and when)."""
+    windows: list[ChangeWindow] = Field(default_factory=list)
+    """When a promotion may start, in UTC (`Mon-Thu 09:00-16:00`); any time when empty."""
     target: ReleaseTarget = Field(default_factory=ReleaseTarget)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

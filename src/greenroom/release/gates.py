@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Context:
     released_tags: dict[str, str]
     """Tag name -> the tag object SHA an earlier promotion of this environment recorded."""
     approved_by: str | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 Gate = Callable[[Context], Verdict | None]
@@ -206,7 +208,34 @@ def approval(ctx: Context) -> Verdict | None:
     )
 
 
-GATES: tuple[Gate, ...] = (branch, tag, signature, evidence, secrets, approval)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _open(spec: str, now: datetime) -> bool:
+    """Is ``now`` (UTC) inside a window like `Mon-Fri 09:00-17:00`?"""
+    days, hours = spec.split(" ")
+    first, _, last = days.partition("-")
+    start, end = DAYS.index(first), DAYS.index(last or first)
+    span = range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)]
+    opens, closes = hours.split("-")
+    return now.weekday() in span and opens <= now.strftime("%H:%M") < closes
+
+
+def window(ctx: Context) -> Verdict | None:
+    windows = ctx.env.promotion.windows
+    if not windows:
+        return None
+    stamp = ctx.now.astimezone(UTC).strftime("%a %H:%M UTC")
+    if any(_open(w, ctx.now.astimezone(UTC)) for w in windows):
+        return _ok("window", f"{stamp} is inside {', '.join(windows)}")
+    return _no(
+        "window",
+        f"{ctx.env.name} changes only in {', '.join(windows)} (UTC); it is {stamp}",
+        "promote again inside a change window",
+    )
+
+
+GATES: tuple[Gate, ...] = (branch, tag, signature, evidence, secrets, window, approval)
 
 
 def evaluate(ctx: Context, gates: Iterable[Gate] = GATES) -> list[Verdict]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def make_plan(
     overrides: Sequence[str] = (),
     approve: bool = False,
     history: History | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """Candidate and verdicts for promoting to ``env_name``; reads git, the ledger and history."""
     env, root = load(env_name, root, overrides)
@@ -77,6 +79,8 @@ def make_plan(
     past, note = read_history(target, history)
     approved_by = who() if approve else None
     ctx = Context(env, candidate, root, entries(), released_tags(past), approved_by)
+    if now is not None:
+        ctx = replace(ctx, now=now)
     return Plan(env, target, candidate, evaluate(ctx), past, root, approved_by, note)
 
 

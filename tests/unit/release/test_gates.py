@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -25,8 +26,14 @@ class Past:
         return self.releases
 
 
-def plan(env: str, *overrides: str, past: Past | None = None, approve: bool = False) -> Plan:
-    return make_plan(env, overrides=overrides, history=past or Past(), approve=approve)  # type: ignore[arg-type]
+def plan(
+    env: str,
+    *overrides: str,
+    past: Past | None = None,
+    approve: bool = False,
+    now: datetime | None = None,
+) -> Plan:
+    return make_plan(env, overrides=overrides, history=past or Past(), approve=approve, now=now)  # type: ignore[arg-type]
 
 
 def refusal(env: str, *overrides: str, past: Past | None = None) -> Refused:
@@ -168,6 +175,19 @@ def test_approval_is_required_and_recorded(project: Project) -> None:
     assert refused.gate == "approval" and "--approve" in str(refused)
     approved = plan("stage", "promotion.approval=true", approve=True)
     assert approved.passed and approved.approved_by == "alice@example.com"
+
+
+WINDOW = "promotion.windows=[Mon-Thu 09:00-16:00]"
+
+
+def test_a_promotion_outside_the_change_windows_is_refused(project: Project) -> None:
+    stage_ready(project)
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    with pytest.raises(Refused) as refused:
+        enforce(plan("stage", WINDOW, now=friday).verdicts)
+    assert refused.value.gate == "window"
+    assert "Mon-Thu 09:00-16:00" in str(refused.value) and "Fri 10:00 UTC" in str(refused.value)
+    assert plan("stage", WINDOW, now=datetime(2026, 11, 26, 15, 59, tzinfo=UTC)).passed
 
 
 def test_plan_refusal_is_a_clean_message_without_a_traceback(project: Project) -> None:
