@@ -32,6 +32,7 @@ class RenderContext:
     the image ID it runs (built or resolved). ``host_ports``: Compose service -> container port ->
     (first) host port.
     ``compose_override``: the text of `compose/<env>.override.yaml`, merged last ("" for none).
+    ``subnets``: network -> the subnet the runtime chose for it (the engine picks when absent).
     """
 
     project: str
@@ -39,6 +40,7 @@ class RenderContext:
     app_images: Mapping[str, str] = field(default_factory=dict)
     host_ports: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
     compose_override: str = ""
+    subnets: Mapping[str, str] = field(default_factory=dict)
 
     def image(self, name: str, version: str | None = None) -> str:
         """The ref of an infrastructure image, `greenroom/<name>:<tag>` unless the context says."""

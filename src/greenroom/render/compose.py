@@ -13,7 +13,7 @@ from greenroom.model.environment import Environment
 from greenroom.model.refs import OPS
 from greenroom.render.override import merge_override
 from greenroom.render.ports import allocate_ports, published, reach
-from greenroom.render.topology import Topology, topology
+from greenroom.render.topology import Network, Topology, topology
 from greenroom.secrets import variable
 
 __all__ = [
@@ -128,6 +128,11 @@ def _service(
     return out
 
 
+def _network(network: Network, subnet: str | None) -> Fragment:
+    fragment = network.compose()
+    return fragment | {"ipam": {"config": [{"subnet": subnet}]}} if subnet else fragment
+
+
 def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     """The Compose project (and its generated config files) of ``env``; no I/O, byte-stable."""
     everything = parts(env)
@@ -140,7 +145,9 @@ def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
             services[service] = _service(env, ctx, everything, layout, name, service, fragment)
         files |= part.files(env)
         volumes |= set(part.volumes())
-    networks = {name: network.compose() for name, network in layout.networks.items()}
+    networks = {
+        name: _network(network, ctx.subnets.get(name)) for name, network in layout.networks.items()
+    }
     document: Fragment = {"name": ctx.project, "services": services, "networks": networks}
     if volumes:
         document["volumes"] = {volume: {} for volume in volumes}

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import yaml
+
 from greenroom.components import parts
 from greenroom.components.report import Report
 from greenroom.errors import GreenroomError, ReplicaError
@@ -14,7 +16,7 @@ from greenroom.images.engine import server_version as engine_version
 from greenroom.listing import Listing
 from greenroom.progress import Progress, console, output
 from greenroom.render.workdir import write_project
-from greenroom.runtime import noop
+from greenroom.runtime import noop, subnets
 from greenroom.runtime.containers import (
     ContainerInfo,
     anonymous_volumes,
@@ -122,6 +124,14 @@ def prepare(replica: Replica) -> dict[str, str]:
     ensure_images(only=infra_images(replica.env), quiet=True)
     replica.app_images = service_images(replica.env, replica.root)
     replica.materialize_secrets()
+    unplaced = render_project(replica.env, replica.render_context())
+    names = yaml.safe_load(unplaced.compose).get("networks") or {}
+    replica.subnets = subnets.allocate(
+        replica.project,
+        [n for n, spec in names.items() if not {"ipam", "external"} & set(spec or {})],
+        subnets.engine_networks(),
+        subnets.pool(),
+    )
     return dict(render_project(replica.env, replica.render_context()).files)
 
 

@@ -47,6 +47,8 @@ class Replica:
     """Service -> the image ID it runs (built or resolved): the evidence a suite records."""
     namespace: str = ""
     """The namespace it was opened in (`GREENROOM_NAMESPACE`); "" for the user's own replicas."""
+    subnets: dict[str, str] = field(default_factory=dict)
+    """Network -> subnet, once `up` has chosen them (`runtime/subnets.py`)."""
 
     @classmethod
     def open(
@@ -83,6 +85,7 @@ class Replica:
             app_images=dict(self.app_images),
             host_ports=self.host_ports,
             compose_override=read_override(self.root, self.env.name),
+            subnets=dict(self.subnets),
         )
 
     @property
