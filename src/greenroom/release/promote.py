@@ -192,15 +192,16 @@ def promote(
                     ecs.update(clients.ecs, target, target.family(service), task_defs[service])
         except (Exception, KeyboardInterrupt) as exc:
             breach = isinstance(exc, Refused) and exc.gate == "canary"
+            stopped = not isinstance(exc, Exception)
             _say(f"stopped ({type(exc).__name__}): restoring what ran before")
             restore(target, clients, env, previous)
             history.update(
                 record,
-                state="rolled-back" if breach else "failed",
+                state="rolled-back" if breach else "interrupted" if stopped else "failed",
                 steps=steps,
                 note=str(getattr(exc, "message", exc) or type(exc).__name__),
             )
-            if breach or not isinstance(exc, Exception) or isinstance(exc, ReleaseError):
+            if breach or stopped or isinstance(exc, ReleaseError):
                 raise
             raise ReleaseError(
                 f"the promotion of {env.name} failed: {exc}",

@@ -162,6 +162,25 @@ def test_an_interrupted_promotion_converges_on_the_next(
     assert [r["state"] for r in history(infra, "prod", capsys)] == ["interrupted", "done"]
 
 
+def test_ctrl_c_mid_canary_puts_back_what_ran_before(
+    project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ready_for_prod(project, infra, images)
+
+    def interrupt(number: int, weight: float) -> None:
+        if number == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        promote("prod", overrides=infra.overrides("prod"), bake=interrupt)
+    assert infra.weights("prod") == {"web": 100, "web-canary": 0}
+    assert infra.desired("prod", "web-canary") == 0
+    assert untouched(infra, "prod")
+    promote("prod", overrides=infra.overrides("prod"))
+    assert images_of(infra, "prod") == images
+    assert [r["state"] for r in history(infra, "prod", capsys)] == ["interrupted", "done"]
+
+
 def test_rollback_returns_to_the_release_before(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
