@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from greenroom.paths import workdir
+from greenroom.release.clients import Clients
 from greenroom.release.errors import ReleaseError
 from greenroom.release.ledger import now
 from greenroom.release.target import MISSING, AwsTarget, aws_call
@@ -103,16 +104,17 @@ def _cache(env: str, releases: list[Release]) -> None:
 class History:
     """The history object of one target: read it, append or replace a record (ETag-checked)."""
 
-    def __init__(self, target: AwsTarget, s3: Any | None = None) -> None:
+    def __init__(self, target: AwsTarget, clients: Clients | None = None) -> None:
         self.target = target
-        self._s3 = s3
+        self._clients = clients
         self._etag: str | None = None
 
     @property
     def s3(self) -> Any:
-        if self._s3 is None:
-            self._s3 = self.target.client("s3")
-        return self._s3
+        """The S3 client, made on first use: reading the plan's history may find no credentials."""
+        if self._clients is None:
+            self._clients = Clients(self.target)
+        return self._clients.s3
 
     def read(self) -> list[Release]:
         got = aws_call(

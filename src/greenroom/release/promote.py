@@ -123,7 +123,7 @@ def promote(
         root=root,
         overrides=overrides,
         approve=approve,
-        history=History(target, clients.s3),
+        history=History(target, clients),
     )
     show(plan)
     enforce(plan.verdicts)
@@ -131,7 +131,7 @@ def promote(
         return None
     cand = plan.candidate
     with locked(target, f"promote {cand.short}", who(), s3=clients.s3):
-        history = History(target, clients.s3)
+        history = History(target, clients)
         converge(target, clients, env, history)
         previous = running(target, clients, env)
         arns = ecs.secret_arns(env, target, clients.ssm, clients.secretsmanager)

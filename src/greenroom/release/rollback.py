@@ -58,7 +58,7 @@ def rollback(
     target = aws_target(env)
     clients = clients or Clients(target)
     with locked(target, "rollback", who(), s3=clients.s3):
-        history = History(target, clients.s3)
+        history = History(target, clients)
         converge(target, clients, env, history)
         dest, task_defs = _destination(history.read(), to)
         record = history.append(
