@@ -201,12 +201,13 @@ def promote(
                 steps=steps,
                 note=str(getattr(exc, "message", exc) or type(exc).__name__),
             )
-            if breach or stopped or isinstance(exc, ReleaseError):
+            if breach or stopped:
                 raise
             raise ReleaseError(
-                f"the promotion of {env.name} failed: {exc}",
-                hint=f"every service is back on what ran before; fix the cause and run `inv "
-                f"promote {env.name}` again",
+                f"the deploy to {env.name} stopped ({getattr(exc, 'message', exc)}); every "
+                "service is back on what ran before",
+                details=getattr(exc, "details", None),
+                hint=f"fix the cause, then run `inv promote {env.name}` again",
             ) from exc
         done = history.update(record, state="done", steps=steps)
     _say(
