@@ -1,4 +1,5 @@
-"""What a release decision reads: the evidence ledger of suite runs per image digest."""
+"""Releases: the evidence ledger of suite runs per image digest, and promotion behind gates
+(candidate, gates, transport, deploy, canary, history, lock)."""
 
 from greenroom.release.ledger import Entry, LedgerError, entries, latest, ledger_path, record
 

@@ -34,8 +34,3 @@ def latest_run(source_env: str, ledger: Path | None = None) -> Entry | None:
     """The most recent suite run recorded on ``source_env`` that names its images."""
     runs = [e for e in entries(path=ledger) if e.env == source_env and e.images]
     return runs[-1] if runs else None
-
-
-def evidence(candidate: Candidate, ledger: Path | None = None) -> list[Entry]:
-    """Every run recorded on the candidate's source environment, oldest first."""
-    return [e for e in entries(path=ledger) if e.env == candidate.source_env]

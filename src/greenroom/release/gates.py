@@ -66,18 +66,11 @@ def branch(ctx: Context) -> Verdict | None:
     )
 
 
-def _release_tag(ctx: Context) -> str | None:
-    pattern = ctx.env.promotion.tags
-    return next(
-        (t for t in ctx.candidate.checkout.tags if pattern and fnmatchcase(t, pattern)), None
-    )
-
-
 def tag(ctx: Context) -> Verdict | None:
     pattern = ctx.env.promotion.tags
     if not pattern:
         return None
-    name = _release_tag(ctx)
+    name = ctx.candidate.tag
     if name is None:
         return _no(
             "tag",
@@ -105,7 +98,7 @@ def tag(ctx: Context) -> Verdict | None:
 
 def signature(ctx: Context) -> Verdict | None:
     promotion = ctx.env.promotion
-    name = _release_tag(ctx)
+    name = ctx.candidate.tag
     if not promotion.signed_tags or name is None or tag_object(ctx.root, name)[0] != "tag":
         return None
     signers = ctx.root / promotion.allowed_signers if promotion.allowed_signers else None
