@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -81,8 +82,17 @@ def test_stage_runs_exactly_the_digests_that_passed_on_dev(
     web = infra.task_definition("stage", "web")["containerDefinitions"][0]
     assert {e["name"]: e["value"] for e in web["environment"]} == {"GREETING": "hello"}
     assert all(s["valueFrom"].startswith("arn:") for s in web["secrets"])
-    (release,) = history(infra, "stage", capsys)
+    listed = subprocess.run(
+        [sys.executable, "-m", "greenroom", "releases", "stage", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (release,) = json.loads(listed.stdout)
     assert release["state"] == "done" and release["images"] == images
+    assert release["who"] == "alice@example.com" and release["commit"] == project.git(
+        "rev-parse", "HEAD"
+    )
 
 
 def test_dev_to_stage_to_prod_ships_what_passed_on_stage(
