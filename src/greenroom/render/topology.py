@@ -2,8 +2,8 @@
 
 Parts share a network only where a rule admits one to the other, so a store is not reachable
 from its neighbours in the zone. A part that publishes host ports but sits only on internal
-networks joins the operator network: no NAT (no route to the internet) and no traffic between
-its members, so the host reaches each through its loopback port and they do not reach each other.
+networks gets an operator network of its own, without NAT when its zone is internal (no route
+to the internet): the host reaches it through its loopback port, and nothing else is on it.
 """
 
 from __future__ import annotations
@@ -17,28 +17,24 @@ from greenroom.model.reach import admissions
 
 DOOR = "to-"
 """Prefix of a target's network: `to-postgres` holds postgres and what may reach it."""
-OPERATOR = "operator"
-"""The network through which the host reaches parts that sit only on internal networks."""
+OPERATOR = "ops-"
+"""Prefix of a part's own network for its loopback operator ports (a part's containers share it:
+a read replica reaches its primary by name on any network they share)."""
 NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
-NO_ICC = "com.docker.network.bridge.enable_icc"
 
 
 @dataclass(frozen=True)
 class Network:
-    """One Compose network: internal (no route out), or without NAT (no route to the internet)
-    and without traffic between its members."""
+    """One Compose network: internal (no route out), or without NAT (no route to the internet)."""
 
     name: str
     internal: bool = False
     nat: bool = True
-    peers: bool = True
 
     def compose(self) -> Fragment:
         if self.internal:
             return {"internal": True}
-        options = {NO_NAT: "false"} if not self.nat else {}
-        options |= {NO_ICC: "false"} if not self.peers else {}
-        return {"driver_opts": options} if options else {}
+        return {} if self.nat else {"driver_opts": {NO_NAT: "false"}}
 
 
 @dataclass(frozen=True)
@@ -72,8 +68,9 @@ def topology(env: Environment, publishing: Collection[str]) -> Topology:
     for name, part in everything.items():
         routed = any(not networks[n].internal for n in joined[name])
         if name in publishing and not routed:
-            networks[OPERATOR] = Network(OPERATOR, nat=False, peers=False)
-            joined[name].add(OPERATOR)
+            own = OPERATOR + name
+            networks[own] = Network(own, nat=not _internal(env, part))
+            joined[name].add(own)
         elif not joined[name]:
             door = DOOR + name
             networks[door] = Network(door, internal=_internal(env, part))

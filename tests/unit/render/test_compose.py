@@ -27,28 +27,24 @@ def test_each_target_gets_a_network_shared_only_with_what_may_reach_it(make_env,
     services = doc["services"]
     assert doc["networks"]["to-postgres"] == {"internal": True}
     assert doc["networks"]["to-api"] == {}
-    assert services["postgres"]["networks"] == ["operator", "to-postgres"]
-    assert services["redis"]["networks"] == ["operator", "to-redis"]
+    assert services["postgres"]["networks"] == ["ops-postgres", "to-postgres"]
+    assert services["redis"]["networks"] == ["ops-redis", "to-redis"]
     assert services["api"]["networks"] == ["to-api", "to-aws", "to-nats", "to-postgres", "to-redis"]
     assert services["ingress"]["networks"] == ["to-api"]
     assert services["migrate"]["networks"] == ["to-postgres"]
     stores = {"postgres", "redis", "nats"}
     for store in stores:
         others = {n for s in stores - {store} for n in services[s]["networks"]}
-        assert set(services[store]["networks"]) & others == {"operator"}, store
+        assert not set(services[store]["networks"]) & others, store
 
 
-def test_internal_stores_publish_through_a_network_without_nat_or_traffic_between_members(
-    make_env, context
-):
-    env = make_env()
+def test_an_internal_store_publishes_through_its_own_network_without_nat(make_env, context):
+    env = make_env(components={"postgres": {"read_replica": True}})
     doc = compose(env, context(env))
-    assert doc["networks"]["operator"] == {
-        "driver_opts": {
-            "com.docker.network.bridge.enable_icc": "false",
-            "com.docker.network.bridge.enable_ip_masquerade": "false",
-        }
+    assert doc["networks"]["ops-postgres"] == {
+        "driver_opts": {"com.docker.network.bridge.enable_ip_masquerade": "false"}
     }
+    assert doc["services"]["postgres-replica"]["networks"] == ["ops-postgres", "to-postgres"]
     assert "data" not in doc["networks"] and "ops" not in doc["networks"]
 
 

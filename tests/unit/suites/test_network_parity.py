@@ -134,7 +134,7 @@ def test_an_internal_member_on_a_network_with_nat_fails() -> None:
     live.networks = {n: (n.startswith("to-") and n != "to-api", False) for n in LAYOUT.networks}
     prop = Property("internet", target="postgres", detail="data")
     assert judge(prop, live, LAYOUT, TABLE).verdict == "verified"
-    live.networks["operator"] = (False, True)
+    live.networks["ops-postgres"] = (False, True)
     assert judge(prop, live, LAYOUT, TABLE).verdict == "failed"
 
 

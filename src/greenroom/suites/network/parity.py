@@ -156,16 +156,9 @@ def _closed(prop: Property, live: Live, layout: Topology, table: Admissions) -> 
             continue
         box = targets.get(prop.service)
         through = sorted(networks & set(box.networks)) if box else []
-        shared = layout.shared(prop.source, prop.target)
-        expected = {n for n in shared if layout.networks[n].peers}
+        expected = set(layout.shared(prop.source, prop.target))
         stray = [n for n in through if n not in expected]
         end = f"{prop.source} -> {prop.service}:{prop.port}"
-        if stray and stray[0] in shared:
-            return Judgement(
-                "failed",
-                f"{end} is open through network {stray[0]}, which must carry no traffic "
-                "between its members (the engine ignored enable_icc=false)",
-            )
         if stray:
             n = stray[0]
             wrong = prop.source if n not in layout.members.get(prop.source, ()) else prop.target
