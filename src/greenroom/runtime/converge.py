@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -85,6 +85,11 @@ def problems_now(replica: Replica, containers: list[ContainerInfo]) -> list[str]
     return problems(replica.env, containers, ok)
 
 
+def _compose_services(everything: Mapping[str, Component], names: list[str]) -> list[str]:
+    """The Compose services of model entries: a Postgres read replica starts with its primary."""
+    return sorted({s for n in names for s in (n, *everything[n].container_ports())})
+
+
 def start_when_ready(
     replica: Replica,
     access: Access,
@@ -118,12 +123,12 @@ def start_when_ready(
                 if startable:
                     for name in startable:
                         watch.phase(name, "starting")
-                    start(startable)
+                    start(_compose_services(everything, startable))
                     for name in startable:
                         waiting[pool.submit(watch.until_ready, everything[name])] = name
                     later = sorted(set(everything) - started - set(startable))
                     if create is not None and later and not started:
-                        create(later)
+                        create(_compose_services(everything, later))
                 if not waiting:
                     stuck = sorted(set(everything) - ready)
                     raise ReplicaError(

@@ -107,7 +107,7 @@ def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, mask
             ],
             images={ref: i for ref, i in images.items() if image_id(ref) == i},
             expect={
-                name: (len(found), one_shot(replica.parts[name]))
+                name: (len(found), name in replica.parts and one_shot(replica.parts[name]))
                 for name, found in containers.items()
             },
             endpoints=printed,
@@ -218,7 +218,7 @@ def _start_created(replica: Replica, services: list[str]) -> bool:
         return start_created(
             services,
             by_service(project_containers(replica.project)),
-            {name: everything[name].replicas() for name in services},
+            {name: everything[name].replicas() if name in everything else 1 for name in services},
             yaml.safe_load(replica.compose_file.read_text()),
             values,
         )
