@@ -117,6 +117,14 @@ def signature(ctx: Context) -> Verdict | None:
             f"sign it: git tag -d {name} && git tag -s {name} -m 'release' (git config "
             "gpg.format ssh, user.signingkey ~/.ssh/id_ed25519.pub)",
         )
+    if not checked.good and checked.principal and promotion.gpg_min_trust:
+        return _no(
+            "signature",
+            f"{name} is signed by {checked.principal}, whose key is trusted less than "
+            f"{promotion.gpg_min_trust} (gpg_min_trust)",
+            "a release signer whose key you trust signs the tag again, or certify their key "
+            "after checking its fingerprint: gpg --lsign-key KEYID",
+        )
     if not checked.good or checked.principal is None:
         return _no(
             "signature",

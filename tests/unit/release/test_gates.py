@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -175,6 +177,69 @@ def test_approval_is_required_and_recorded(project: Project) -> None:
     assert refused.gate == "approval" and "--approve" in str(refused)
     approved = plan("stage", "promotion.approval=true", approve=True)
     assert approved.passed and approved.approved_by == "alice@example.com"
+
+
+def gpg(home: Path, *args: str) -> None:
+    subprocess.run(
+        ["gpg", "--batch", "--quiet", *args],
+        env={**os.environ, "GNUPGHOME": str(home)},
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def gpg_signed(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """v1.0.0 signed with a GPG key this machine knows but has not certified."""
+    signer, here = tmp_path / "signer-gnupg", tmp_path / "gnupg"
+    for home in (signer, here):
+        home.mkdir(mode=0o700)
+    gpg(
+        signer,
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Alice <alice@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    )
+    gpg(signer, "--armor", "--output", str(tmp_path / "alice.asc"), "--export", "alice@example.com")
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "gpg.format=openpgp",
+            "-c",
+            "user.signingkey=alice@example.com",
+            "tag",
+            "-s",
+            "v1.0.0",
+            "-m",
+            "release",
+        ],
+        cwd=project.root,
+        env={**os.environ, "GNUPGHOME": str(signer)},
+        check=True,
+    )
+    gpg(here, "--import", str(tmp_path / "alice.asc"))
+    monkeypatch.setenv("GNUPGHOME", str(here))
+    yield
+    for home in (signer, here):
+        subprocess.run(
+            ["gpgconf", "--kill", "gpg-agent"],
+            env={**os.environ, "GNUPGHOME": str(home)},
+            check=False,
+        )
+
+
+@pytest.mark.usefixtures("gpg_signed")
+def test_an_untrusted_gpg_key_passes_only_without_a_minimum_trust(project: Project) -> None:
+    prod_ready(project)
+    assert plan("prod").passed
+    refused = refusal("prod", "promotion.gpg_min_trust=fully")
+    assert refused.gate == "signature"
+    assert "Alice <alice@example.com>" in str(refused) and "gpg --lsign-key" in str(refused)
 
 
 WINDOW = "promotion.windows=[Mon-Thu 09:00-16:00]"
