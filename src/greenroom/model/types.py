@@ -305,6 +305,9 @@ class Rollout(Spec):
     steps: list[Percent] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
     bake_time: Duration = "5m"
     auto_rollback: bool = True
+    alarms: list[str] = Field(default_factory=list)
+    """CloudWatch alarms that roll an ECS deployment back when they fire (with the circuit
+    breaker, which rolls back tasks that fail to start)."""
 
 
 class Slo(Spec):

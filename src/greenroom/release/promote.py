@@ -189,7 +189,13 @@ def promote(
                     )
                 else:
                     _say(f"{service}: rolling update to {task_defs[service].rsplit('/', 1)[-1]}")
-                    ecs.update(clients.ecs, target, target.family(service), task_defs[service])
+                    ecs.update(
+                        clients.ecs,
+                        target,
+                        target.family(service),
+                        task_defs[service],
+                        alarms=env.rollout.alarms,
+                    )
         except (Exception, KeyboardInterrupt) as exc:
             breach = isinstance(exc, Refused) and exc.gate == "canary"
             stopped = not isinstance(exc, Exception)

@@ -72,7 +72,19 @@ def untouched(infra: Infra, env: str) -> bool:
 def test_stage_runs_exactly_the_digests_that_passed_on_dev(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    to_stage(project, infra, images)
+    infra.build("stage", rollout={"bake_time": "0s", "alarms": ["demo-stage-5xx"]})
+    project.branch("release/1.0")
+    project.record("smoke", "dev", images)
+    promote("stage")
+    cluster = infra.cluster("stage")
+    (jobs,) = infra.client("ecs").describe_services(cluster=cluster, services=[f"{cluster}-jobs"])[
+        "services"
+    ]
+    assert jobs["deploymentConfiguration"]["deploymentCircuitBreaker"] == {
+        "enable": True,
+        "rollback": True,
+    }
+    assert jobs["deploymentConfiguration"]["alarms"]["alarmNames"] == ["demo-stage-5xx"]
     assert images_of(infra, "stage") == images
     for service in images:
         assert (

@@ -8,7 +8,7 @@ itself when tasks fail to start.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from greenroom.model.environment import Environment
@@ -118,10 +118,17 @@ def describe(ecs: Any, target: AwsTarget, names: list[str]) -> dict[str, dict[st
 
 
 def update(
-    ecs: Any, target: AwsTarget, service: str, task_def: str, count: int | None = None
+    ecs: Any,
+    target: AwsTarget,
+    service: str,
+    task_def: str,
+    count: int | None = None,
+    alarms: Sequence[str] = (),
 ) -> None:
-    """Point ``service`` at ``task_def`` (circuit breaker on) and wait until it is steady."""
+    """Point ``service`` at ``task_def`` (circuit breaker on, and ``alarms`` rolling it back)
+    and wait until it is steady."""
     extra: dict[str, Any] = {"desiredCount": count} if count is not None else {}
+    watched = {"alarms": {"alarmNames": list(alarms), "enable": True, "rollback": True}}
     aws_call(
         f"updating the ECS service {service}",
         ecs.update_service,
@@ -132,6 +139,7 @@ def update(
             "deploymentCircuitBreaker": {"enable": True, "rollback": True},
             "maximumPercent": 200,
             "minimumHealthyPercent": 100,
+            **(watched if alarms else {}),
         },
         **extra,
     )
