@@ -56,6 +56,20 @@ def digest_of(lines: Mapping[str, Sequence[str]]) -> Digest:
     )
 
 
+def replica_services(target: Target) -> Callable[[str, Sequence[str]], None] | None:
+    """Stop or start services of a local replica; a deployed environment is not touched."""
+    if target.kind != "replica":
+        return None
+    from greenroom.runtime import Replica
+
+    docker = Replica.open(target.env).docker()
+
+    def run(action: str, names: Sequence[str]) -> None:
+        getattr(docker.compose, action)(list(names))
+
+    return run
+
+
 @dataclass
 class Rehearsal:
     """Replays ``messages`` into the stream ``stream`` of ``target``'s replica."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,24 +12,10 @@ import pytest
 from greenroom.errors import GreenroomError
 from greenroom.model.environment import Environment
 from greenroom.suites.replay import recording
-from greenroom.suites.replay.rehearsal import Digest, Rehearsal
+from greenroom.suites.replay.rehearsal import Digest, Rehearsal, replica_services
 from greenroom.suites.target import Target
 
 FILE_VARIABLE = "GREENROOM_REPLAY_FILE"
-
-
-def _services(target: Target) -> Callable[[str, Sequence[str]], None] | None:
-    """Stop or start services of a local replica; a deployed environment is not touched."""
-    if target.kind != "replica":
-        return None
-    from greenroom.runtime import Replica
-
-    docker = Replica.open(target.env).docker()
-
-    def run(action: str, names: Sequence[str]) -> None:
-        getattr(docker.compose, action)(list(names))
-
-    return run
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +40,7 @@ def rehearsal(greenroom_target: Target, greenroom_env: Environment, replay_file:
         spec=spec,
         messages=messages,
         stream=spec.stream or messages[0].stream,
-        services=_services(greenroom_target),
+        services=replica_services(greenroom_target),
     )
 
 
