@@ -45,8 +45,11 @@ def moto_endpoint() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        os.environ.pop("MOTO_ECS_SERVICE_RUNNING", None)
 
 
 @pytest.fixture(scope="session")

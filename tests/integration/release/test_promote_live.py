@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import subprocess
 import sys
 from typing import Any
@@ -158,24 +156,19 @@ def test_a_canary_breaching_its_slo_halts_and_rolls_back(
     assert [s["verdict"] for s in release["steps"]] == ["pass"] * (step - 1) + ["breach"]
 
 
-def _interrupted(overrides: list[str]) -> None:
-    def die(number: int, weight: float) -> None:
-        if number == 2:
-            os._exit(9)
-
-    promote("prod", overrides=overrides, bake=die)
+KILLED_AT_STEP_2 = """
+import os
+from greenroom.release.promote import promote
+promote("prod", bake=lambda number, weight: os._exit(9) if number == 2 else None)
+"""
 
 
 def test_an_interrupted_promotion_converges_on_the_next(
     project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     ready_for_prod(project, infra, images)
-    child = multiprocessing.get_context("fork").Process(
-        target=_interrupted, args=(infra.overrides("prod"),)
-    )
-    child.start()
-    child.join()
-    assert child.exitcode == 9
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT_STEP_2], capture_output=True)
+    assert killed.returncode == 9, killed.stderr
     assert infra.weights("prod") == {"web": 50, "web-canary": 50}
     promote("prod", overrides=infra.overrides("prod"))
     assert images_of(infra, "prod") == images
