@@ -93,6 +93,11 @@ def running(target: AwsTarget, clients: Clients, env: Environment) -> dict[str, 
     return {s: str(found[target.family(s)]["taskDefinition"]) for s in services}
 
 
+def _runs(release: Release, task_defs: Mapping[str, str]) -> bool:
+    """Does every running service run ``release``'s task definition?"""
+    return all(release.task_definitions.get(s) == t for s, t in task_defs.items())
+
+
 def _evidence(plan: Plan) -> list[str]:
     cand = plan.candidate
     wanted = set(plan.env.promotion.requires)
@@ -134,6 +139,10 @@ def promote(
         history = History(target, clients)
         converge(target, clients, env, history)
         previous = running(target, clients, env)
+        now = current(history.read())
+        if now is not None and now.digest == cand.digest and _runs(now, previous):
+            _say(f"{env.name} already runs release {now.number} ({cand.short}): nothing to do")
+            return now
         arns = ecs.secret_arns(env, target, clients.ssm, clients.secretsmanager)
         came_from = origin(env, root, cand.images)
         _say(

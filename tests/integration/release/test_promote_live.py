@@ -92,6 +92,9 @@ def test_stage_runs_exactly_the_digests_that_passed_on_dev(
     web = infra.task_definition("stage", "web")["containerDefinitions"][0]
     assert {e["name"]: e["value"] for e in web["environment"]} == {"GREETING": "hello"}
     assert all(s["valueFrom"].startswith("arn:") for s in web["secrets"])
+    capsys.readouterr()
+    promote("stage")
+    assert "already runs release 1" in capsys.readouterr().err
     listed = subprocess.run(
         [sys.executable, "-m", "greenroom", "releases", "stage", "--json"],
         capture_output=True,
