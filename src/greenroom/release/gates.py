@@ -177,7 +177,8 @@ def evidence(ctx: Context) -> Verdict | None:
         return _no(
             "evidence",
             "; ".join(missing),
-            f"run {suites} on exactly these images until they pass",
+            f"run {suites} on exactly these images until they pass (with `--target environ` "
+            f"when {source} is deployed rather than a replica)",
         )
     wanted = ", ".join(ctx.env.promotion.requires) or "no suite required"
     return _ok("evidence", f"{wanted}: passed on {source} for {cand.short}")
