@@ -13,6 +13,7 @@ import io
 import tarfile
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -81,9 +82,15 @@ def start_created(
         if files is None:
             return False
         plan.extend((c, _archive(files) if files else None) for c in found)
-    client = api()
-    for container, archive in plan:
+
+    def start(step: tuple[ContainerInfo, bytes | None]) -> None:
+        container, archive = step
+        client = api()
         if archive is not None:
             client.put_archive(container.id, "/", archive)
         client.start(container.id)
+
+    # One at a time, the engine's network and port set-up of each start adds up to seconds.
+    with ThreadPoolExecutor(max_workers=min(len(plan), 8) or 1) as pool:
+        list(pool.map(start, plan))
     return True
