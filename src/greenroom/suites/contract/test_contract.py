@@ -4,6 +4,7 @@ breaking API change, no unsafe new migration. The team's own contract tests run 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ import pytest
 from greenroom.components.base import Capture, Carried
 from greenroom.errors import GreenroomError
 from greenroom.model.environment import Environment
-from greenroom.suites.contract import compat, history, migrations, openapi
+from greenroom.suites.contract import compat, history, migrations, openapi, previous
 from greenroom.suites.target import Target
 
 T = TypeVar("T")
@@ -161,3 +162,45 @@ def test_new_migrations_pass_squawk(
             f"{len(errors)} unsafe change(s) in migrations new {since}: {_shown(errors)}",
             pytrace=False,
         )
+
+
+def test_the_previous_release_passes_smoke_on_this_builds_schema(
+    greenroom_target: Target,
+    greenroom_env: Environment,
+    greenroom_root: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    if greenroom_target.kind != "replica":
+        pytest.skip("the N-1 check runs the previous images on a local replica")
+    found = previous.previous_images(greenroom_root, greenroom_env, os.environ)
+    if found is None:
+        pytest.skip(
+            "no previous release's images: no passing run at the last release tag in the ledger, "
+            f"and {previous.VARIABLE} is not set"
+        )
+    source, images = found
+    flags = _or_fail(lambda: previous.overrides(greenroom_env, images))
+    if not flags:
+        pytest.skip(f"the previous images ({source}) name no long-running service")
+    work = tmp_path_factory.mktemp("previous")
+    try:
+        ran = previous.smoke(greenroom_env.name, flags, work / "smoke.xml", work / "ledger.jsonl")
+    finally:
+        restored = previous.restore(greenroom_env.name)
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(images.items()))
+    if ran.returncode != 0:
+        said = [line for line in ran.stderr.splitlines() if line.strip()][-3:]
+        pytest.fail(
+            f"the previous release ({source}: {shown}) fails smoke on the schema this build's "
+            f"migrations leave: {' / '.join(said) or f'exit code {ran.returncode}'}",
+            pytrace=False,
+        )
+    if restored.returncode != 0:
+        pytest.fail(
+            f"the replica could not be brought back to this build: {restored.stderr.strip()}",
+            pytrace=False,
+        )
+    ran_images = previous.recorded_images(work / "ledger.jsonl")
+    missed = previous.not_run(images, ran_images)
+    if missed:
+        pytest.fail(f"the smoke run did not run the previous images: {missed}", pytrace=False)
