@@ -30,8 +30,9 @@ class _Row:
         return (self.finished or time.monotonic()) - self.started
 
 
-console = Console(stderr=True, highlight=False)
-"""Where greenroom talks to a person: stderr, so stdout stays for what a command outputs."""
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Where greenroom talks to a person: stderr, so stdout stays for what a command outputs; soft
+wrap, like `output`, so a URL or command in a message is never broken at a width."""
 
 output = Console(highlight=False, soft_wrap=True)
 """What a command outputs (a status table, the endpoints): stdout, for pipes and scripts.

@@ -268,3 +268,13 @@ def test_progress_and_reserved_stdout_go_to_stderr(capfd: pytest.CaptureFixture[
     out, err = capfd.readouterr()
     assert out == '{"document": true}\n'
     assert "[postgres] ready" in err and "a stray print" in err and "a child's line" in err
+
+
+def test_a_long_message_to_a_person_is_never_broken_at_a_width() -> None:
+    from greenroom.progress import console
+
+    url = "s3://" + "a-long-bucket-name/" * 8 + "releases.json"
+    with console.capture() as captured:
+        console.print(f"note: history from the local cache (reading {url}: no credentials)")
+    assert url in captured.get()
+    assert captured.get().count("\n") == 1
