@@ -16,36 +16,34 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks._replica import replica_flags, warm_target
+
 TARGET_RATE = 5000.0
 POLL = 0.2
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks replay")
-    parser.add_argument("--env", default="dev")
+    replica_flags(parser)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--file", default="", help="replay file (default: the model's)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to drain")
-    parser.add_argument("--no-up", action="store_true", help="do not bring the replica up first")
     args = parser.parse_args(argv)
 
     from greenroom.errors import GreenroomError
     from greenroom.paths import project_root
-    from greenroom.suites import resolve_target
     from greenroom.suites.replay.recording import read
     from greenroom.suites.replay.rehearsal import Rehearsal, replica_services
 
+    target = warm_target(args)
+    if target is None:
+        return 1
+    spec = target.model.replay if target.model else None
+    given = args.file or (spec.file if spec else None)
+    if spec is None or not given or not spec.consumers:
+        print("error: the model names no replay file or consumers (replay:)", file=sys.stderr)
+        return 1
     try:
-        if not args.no_up:
-            from greenroom.runtime import up
-
-            up(args.env)
-        target = resolve_target(args.env)
-        spec = target.model.replay if target.model else None
-        given = args.file or (spec.file if spec else None)
-        if spec is None or not given or not spec.consumers:
-            print("error: the model names no replay file or consumers (replay:)", file=sys.stderr)
-            return 1
         templates = read(project_root() / Path(given))
     except GreenroomError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks._replica import replica_flags, warm_target
+
 TARGET_SECONDS = 5.0
 
 
@@ -66,22 +68,15 @@ def _per_test(junit: Path) -> dict[str, float]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks smoke")
-    parser.add_argument("--env", default="dev")
+    replica_flags(parser)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-up", action="store_true", help="do not bring the replica up first")
     args = parser.parse_args(argv)
 
     from greenroom.errors import GreenroomError
-    from greenroom.suites import resolve_target, run_suite
+    from greenroom.suites import run_suite
 
-    try:
-        if not args.no_up:
-            from greenroom.runtime import up
-
-            up(args.env)
-        target = resolve_target(args.env)
-    except GreenroomError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    target = warm_target(args)
+    if target is None:
         return 1
     with tempfile.TemporaryDirectory(prefix="greenroom-bench-") as tmp:
         work = Path(tmp)
