@@ -28,6 +28,12 @@ def replay_file(greenroom_env: Environment, greenroom_root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def rehearsal(greenroom_target: Target, greenroom_env: Environment, replay_file: Path) -> Rehearsal:
+    if greenroom_target.kind != "replica":
+        pytest.fail(
+            f"replay empties the state it compares, so it runs on a local replica only, not on "
+            f"{greenroom_target.env} through variables; run it with --target replica",
+            pytrace=False,
+        )
     try:
         messages = recording.read(replay_file)
     except GreenroomError as exc:
