@@ -332,7 +332,8 @@ Compatibility = Literal[
     "FULL_TRANSITIVE",
     "NONE",
 ]
-"""Schema Registry compatibility modes: which earlier versions a new schema must stay readable by."""
+"""Schema Registry compatibility modes: which earlier versions a new schema must stay readable by
+or able to read."""
 
 
 class EventContract(Spec):
@@ -387,7 +388,7 @@ class MigrationLint(Spec):
 
 
 class Contracts(Spec):
-    """What the contract suite holds the build to besides the event schemas on streams and topics."""
+    """What the contract suite holds a build to, besides the event schemas on streams and topics."""
 
     openapi: str | None = None
     """The API's OpenAPI document (JSON or YAML), relative to the project root."""
