@@ -4,9 +4,10 @@ Options: ``--greenroom-env ENV`` (default ``$GREENROOM_ENV`` or ``dev``) and
 ``--greenroom-target replica|environ`` (default: the local replica brought up by `inv up`).
 
 Fixtures: ``greenroom_target`` (a :class:`greenroom.suites.target.Target`), ``greenroom_env``
-(the model), ``api_url``, ``service_urls``, and those each component kind gives (``pg_conn``,
-``redis_client``, ``nats_url``, ``nats_connection``, ``s3_client``, ``sqs_client``, ...); and
-single throwaway components for tests that need no replica: ``throwaway_postgres`` and
+(the model), ``greenroom_root`` (the project's folder), ``greenroom_say`` (a line on the terminal
+past pytest's capture), ``api_url``, ``service_urls``, and those each component kind gives
+(``pg_conn``, ``redis_client``, ``nats_url``, ``nats_connection``, ``s3_client``, ``sqs_client``,
+...); and single throwaway components for tests that need no replica: ``throwaway_postgres`` and
 ``throwaway_redis`` (testcontainers, local ``greenroom/*`` images, one container per test module).
 
 Nothing here touches Docker or imports a driver until a test asks for the fixture.
