@@ -367,6 +367,19 @@ def replay(
     record_stream(env, stream, from_seq=from_seq, since=since, output=output, target=target)
 
 
+@task(
+    help={**_SET, "kind": "backup: base backup and WAL to S3, the primary killed, a restore"},
+    iterable=["set"],
+    positional=["kind", "env"],
+)
+@reported
+def drill(c: Context, kind: str, env: str, set: list[str] | None = None) -> None:
+    """Run a drill on ENV's replica (`inv drill backup prod`); RPO and RTO go to the ledger."""
+    from greenroom.drills import run_drill
+
+    run_drill(kind, env, overrides=set or [])
+
+
 def _exit(code: int) -> None:
     if code:
         raise Exit(code=code)
@@ -393,5 +406,6 @@ ns = Collection(
     rollback,
     releases,
     replay,
+    drill,
 )
 ns.configure({"run": {"echo": True}})

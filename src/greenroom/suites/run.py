@@ -167,26 +167,39 @@ def run_suite(
         )
     summary = summarize(path)
     passed = code == pytest.ExitCode.OK and summary.passed
-    entry = record(
-        Entry(
-            suite=suite,
-            env=resolved.env,
-            result="pass" if passed else "fail",
-            digest=resolved.digest,
-            commit=git_commit(checkout),
-            junit_sha256=sha256_file(path),
-            time=now(),
-            target=resolved.kind,
-            junit=str(path),
-            images=dict(resolved.images),
-            measures=dict(summary.measures),
-        ),
-        ledger,
-    )
+    entry = evidence(suite, resolved, path, passed, summary.measures, checkout, ledger)
     run = SuiteRun(entry=entry, junit=path, summary=summary)
     if not passed:
         raise SuiteError(failure_message(run), details=failure_details(run), hint=failure_hint(run))
     return run
+
+
+def evidence(
+    suite: str,
+    target: Target,
+    report: Path,
+    passed: bool,
+    measures: Mapping[str, str],
+    checkout: Path,
+    ledger: Path | None = None,
+) -> Entry:
+    """Record one run of ``suite`` (or a drill) against ``target``: its report, result, figures."""
+    return record(
+        Entry(
+            suite=suite,
+            env=target.env,
+            result="pass" if passed else "fail",
+            digest=target.digest,
+            commit=git_commit(checkout),
+            junit_sha256=sha256_file(report),
+            time=now(),
+            target=target.kind,
+            junit=str(report),
+            images=dict(target.images),
+            measures=dict(measures),
+        ),
+        ledger,
+    )
 
 
 def _checkout() -> Path:

@@ -1,0 +1,18 @@
+"""Drills: faults injected into a replica and what it takes to recover (backup and restore)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from greenroom.errors import ConfigError
+
+DRILLS = ("backup",)
+
+
+def run_drill(kind: str, env: str, overrides: Sequence[str] = ()) -> None:
+    """Run drill ``kind`` on ``env``'s replica."""
+    if kind != "backup":
+        raise ConfigError(f"no drill named {kind!r}", hint=f"drills: {', '.join(DRILLS)}")
+    from greenroom.drills.backup import drill_backup
+
+    drill_backup(env, overrides)

@@ -1,0 +1,368 @@
+"""`inv drill backup ENV`: base backup and WAL of the replica's Postgres into the emulator's S3,
+the primary killed under a writer, a fresh Postgres restored from S3 alone, rows compared.
+
+A backup agent shares the primary's network namespace (replication over loopback, no password on
+any command line), streams WAL with pg_receivewal and takes a base backup; the host ships both to
+the bucket as they grow. RPO is the time between the last acknowledged write and the last one the
+restore holds; RTO runs from the fault to the restored database answering with equal checksums.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greenroom.drills import faults
+from greenroom.drills.sql import TABLE, checksums, writer_rows
+from greenroom.errors import ReplicaError
+from greenroom.suites.target import Target
+
+AGENT = """\
+set -eu
+mkdir -p /drill/wal
+pg_receivewal -h 127.0.0.1 -p 5432 -U "$PGUSER" --slot @SLOT@ --create-slot --if-not-exists
+pg_receivewal -h 127.0.0.1 -p 5432 -U "$PGUSER" -D /drill/wal --slot @SLOT@ --no-loop &
+sleep 1
+pg_basebackup -h 127.0.0.1 -p 5432 -U "$PGUSER" -D /drill/base -Ft -z -X none -c fast
+touch /drill/base.done
+wait
+"""
+
+SLOT = "greenroom_drill"
+"""The agent's replication slot: the primary keeps WAL until the agent has it."""
+AGENT = AGENT.replace("@SLOT@", SLOT)
+
+RESTORE = """\
+set -eu
+PGDATA=/var/lib/postgresql/data
+mkdir -p "$PGDATA" /restore/ready /var/run/postgresql
+tar -xzf /restore/base.tar.gz -C "$PGDATA"
+for f in /restore/wal/*; do cp "$f" "/restore/ready/$(basename "$f" .partial)"; done
+touch "$PGDATA/recovery.signal"
+chown -R postgres:postgres "$PGDATA" /restore/ready /var/run/postgresql
+chmod 700 "$PGDATA"
+exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" \\
+  -c "restore_command=cp /restore/ready/%f %p" -c listen_addresses=
+"""
+
+
+HINT = "the drill removes what it made; run it again, or see the replica's `inv logs ENV`"
+
+
+@dataclass
+class Timeline:
+    """Events of the drill, seconds from its start."""
+
+    start: float = field(default_factory=time.monotonic)
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    def mark(self, what: str) -> float:
+        now = time.monotonic() - self.start
+        self.events.append((round(now, 3), what))
+        return now
+
+
+@dataclass(frozen=True)
+class BackupDrill:
+    """What the drill measured."""
+
+    env: str
+    bucket: str
+    acknowledged: int
+    restored: int
+    lost: int
+    rpo_seconds: float
+    rto_seconds: float
+    checksums_equal: bool
+    tables: dict[str, bool]
+    timeline: list[tuple[float, str]]
+
+    def table(self) -> str:
+        lines = [
+            f"backup drill of {self.env} (s3://{self.bucket})",
+            f"  acknowledged writes  {self.acknowledged}",
+            f"  restored             {self.restored}",
+            f"  lost                 {self.lost}",
+            f"  RPO                  {self.rpo_seconds:.3f} s",
+            f"  RTO                  {self.rto_seconds:.1f} s (fault to restored, checksums equal)",
+            f"  checksums equal      {'yes' if self.checksums_equal else 'NO'}",
+            "timeline (s)",
+        ]
+        lines += [f"  {at:8.3f}  {what}" for at, what in self.timeline]
+        return "\n".join(lines) + "\n"
+
+
+class Writer(threading.Thread):
+    """Acknowledged writes, one row at a time, until the database stops answering."""
+
+    def __init__(self, connect: Any) -> None:
+        super().__init__(daemon=True, name="drill-writer")
+        self.connect = connect
+        self.acked: list[tuple[int, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with self.connect() as conn:
+                conn.autocommit = True
+                n = 0
+                while not self.stop.is_set():
+                    n += 1
+                    conn.execute(f"INSERT INTO {TABLE} (n) VALUES (%s)", (n,))
+                    self.acked.append((n, time.monotonic()))
+                    time.sleep(0.02)
+        except Exception:  # the fault ends the loop: what was acknowledged is recorded
+            return
+
+
+def _api() -> Any:
+    from greenroom.images.engine import api
+
+    return api()
+
+
+def _postgres(target: Target) -> tuple[str, Any]:
+    for name in sorted(target.connections):
+        if target.parts[name].kind == "postgres":
+            return name, target.connections[name]
+    raise ReplicaError(f"{target.env} declares no Postgres to back up", hint="see envs/")
+
+
+@contextmanager
+def _container(**kwargs: Any) -> Iterator[str]:
+    api = _api()
+    created = api.create_container(**kwargs)
+    try:
+        api.start(created["Id"])
+        yield str(created["Id"])
+    finally:
+        api.remove_container(created["Id"], force=True)
+
+
+def _ship(s3: Any, bucket: str, folder: Path, prefix: str, sent: dict[str, float]) -> None:
+    """Upload every file of ``folder`` that is new or changed since the last round."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stamp = path.stat().st_mtime
+        key = f"{prefix}/{path.relative_to(folder)}"
+        if sent.get(key) != stamp:
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())  # a still-growing file
+            sent[key] = stamp
+
+
+def _wait(what: str, check: Any, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.2)
+    raise ReplicaError(f"the backup drill timed out waiting for {what}", hint="see the logs")
+
+
+def _exec(container: str, sql: str, user: str, database: str) -> str:
+    api = _api()
+    argv = ["psql", "-X", "-At", "-U", user, "-d", database, "-c", sql]
+    run = api.exec_create(container, argv, user="postgres")
+    out: bytes = api.exec_start(run["Id"])
+    return out.decode("utf-8", "replace").strip()
+
+
+def _download(s3: Any, bucket: str, prefix: str, folder: Path) -> None:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/")
+    for page in pages:
+        for item in page.get("Contents", []):
+            path = folder / str(item["Key"]).removeprefix(f"{prefix}/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, item["Key"], str(path))
+
+
+def run_backup_drill(target: Target, project: str, image: str) -> BackupDrill:
+    """The drill on a running replica: ``project`` is its Compose project, ``image`` Postgres's."""
+    name, pg = _postgres(target)
+    aws = next((c for n, c in target.connections.items() if target.parts[n].kind == "aws"), None)
+    if aws is None:
+        raise ReplicaError(f"{target.env} has no AWS emulator to hold the backup", hint="envs/")
+    s3 = aws.client("s3")
+    bucket = f"greenroom-backups-{project}"[:63]
+    s3.create_bucket(Bucket=bucket)
+    run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    clock = Timeline()
+    work = Path(tempfile.mkdtemp(prefix="greenroom-drill-"))
+    (work / "drill").mkdir(mode=0o777)
+    (work / "drill").chmod(0o777)
+    (work / "restore").mkdir()
+    primary = faults.containers(project, name)[0]
+    with pg.connect() as conn:
+        conn.autocommit = True
+        conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        conn.execute(f"CREATE TABLE {TABLE} (n bigint PRIMARY KEY, at timestamptz DEFAULT now())")
+    sent: dict[str, float] = {}
+    try:
+        with _container(
+            image=image,
+            entrypoint=["sh", "-c", AGENT],
+            user="postgres",
+            environment={"PGUSER": pg.user},
+            host_config=_api().create_host_config(
+                network_mode=f"container:{primary['Id']}", binds=[f"{work / 'drill'}:/drill"]
+            ),
+        ):
+            _wait("WAL streaming", lambda: any((work / "drill").glob("wal/*.partial")))
+            clock.mark("WAL streaming to the backup agent")
+            _wait("the base backup", lambda: (work / "drill" / "base.done").exists())
+            _ship(s3, bucket, work / "drill" / "base", f"{run}/base", sent)
+            clock.mark("base backup in S3")
+            writer = Writer(pg.connect)
+            writer.start()
+            clock.mark("writer started")
+            for _ in range(6):
+                _ship(s3, bucket, work / "drill" / "wal", f"{run}/wal", sent)
+                time.sleep(0.5)
+            with pg.connect() as conn:
+                before = checksums(lambda sql: str(conn.execute(sql).fetchone()[0]))
+            with faults.killed(project, name) as fault:
+                fault_at = clock.mark(f"fault: {name} killed ({fault.wall})")
+                writer.join(timeout=10)
+                _ship(s3, bucket, work / "drill" / "wal", f"{run}/wal", sent)
+                clock.mark("WAL the agent received is in S3")
+                acked = list(writer.acked)
+                _download(s3, bucket, run, work / "restore")
+                clock.mark("restore: base backup and WAL downloaded from S3")
+                where = f"{bucket}/{run}"
+                result = _restore(work, image, pg, acked, before, clock, fault_at, target, where)
+    finally:
+        _cleanup(pg, work)
+    return result
+
+
+def _restore(
+    work: Path,
+    image: str,
+    pg: Any,
+    acked: list[tuple[int, float]],
+    before: dict[str, str],
+    clock: Timeline,
+    fault_at: float,
+    target: Target,
+    bucket: str,
+) -> BackupDrill:
+    binds = [f"{work / 'restore'}:/restore"]
+    (work / "restore" / "base.tar.gz").unlink(missing_ok=True)
+    shutil.move(str(work / "restore" / "base" / "base.tar.gz"), str(work / "restore"))
+    with _container(
+        image=image,
+        entrypoint=["sh", "-c", RESTORE],
+        host_config=_api().create_host_config(binds=binds),
+    ) as restored:
+
+        def promoted() -> bool:
+            if not _api().inspect_container(restored)["State"]["Running"]:
+                from greenroom.runtime.containers import container_logs
+
+                raise ReplicaError(
+                    "the restored Postgres stopped", details=container_logs(restored), hint=HINT
+                )
+            return _exec(restored, "SELECT pg_is_in_recovery()", pg.user, pg.database) == "f"
+
+        _wait("the restored Postgres to finish recovery", promoted)
+        clock.mark("restored Postgres answers")
+        count, last = writer_rows(lambda sql: _exec(restored, sql, pg.user, pg.database))
+        after = checksums(lambda sql: _exec(restored, sql, pg.user, pg.database))
+        done = clock.mark("checksums compared")
+    lost = sum(1 for n, _ in acked if n > last) + (last - count if count < last else 0)
+    when = dict(acked)
+    rpo = acked[-1][1] - when[last] if lost and last in when else 0.0
+    tables = {t: before.get(t) == after.get(t) for t in sorted(set(before) | set(after))}
+    return BackupDrill(
+        env=target.env,
+        bucket=bucket,
+        acknowledged=len(acked),
+        restored=count,
+        lost=lost,
+        rpo_seconds=round(rpo, 3),
+        rto_seconds=round(done - fault_at, 1),
+        checksums_equal=all(tables.values()),
+        tables=tables,
+        timeline=clock.events,
+    )
+
+
+def _cleanup(pg: Any, work: Path) -> None:
+    """The primary back (crash recovery after the kill), its drill table gone, files removed."""
+
+    def answers() -> bool:
+        try:
+            with pg.connect(timeout=2) as conn:
+                conn.autocommit = True
+                conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+                conn.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    "WHERE slot_name = %s",
+                    (SLOT,),
+                )
+            return True
+        except Exception:
+            return False
+
+    try:
+        _wait("the primary to answer again", answers)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_report(drill: BackupDrill, folder: Path) -> Path:
+    """The drill's JSON document and table beside each other; returns the JSON's path."""
+    from datetime import UTC, datetime
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"drill-backup-{drill.env}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    stem.with_suffix(".txt").write_text(drill.table(), encoding="utf-8")
+    path = stem.with_suffix(".json")
+    path.write_text(json.dumps(asdict(drill), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def drill_backup(env_name: str, overrides: Sequence[str] = ()) -> BackupDrill:
+    """Run the drill on ``env_name``'s replica, print its table, record it in the ledger."""
+    from greenroom.errors import ConfigError, SuiteError
+    from greenroom.paths import compose_project, project_root, workdir
+    from greenroom.progress import output
+    from greenroom.suites.run import evidence
+    from greenroom.suites.target import resolve_target
+
+    target = resolve_target(env_name, "replica", overrides=overrides)
+    env = target.model
+    assert env is not None
+    if not env.backup.wal_archive:
+        raise ConfigError(
+            f"{env_name} archives no WAL (backup.wal_archive is off), so there is nothing to drill",
+            hint="set backup: {wal_archive: true} in its env file, or drill one that has it",
+        )
+    root = project_root()
+    project = compose_project(env.project, env.name, root)
+    name, _ = _postgres(target)
+    image = str(faults.containers(project, name)[0]["ImageID"])
+    drill = run_backup_drill(target, project, image)
+    path = write_report(drill, workdir() / "reports")
+    passed = drill.lost == 0 and drill.checksums_equal
+    measures = {
+        "rows_lost": str(drill.lost),
+        "rpo_seconds": str(drill.rpo_seconds),
+        "rto_seconds": str(drill.rto_seconds),
+    }
+    evidence("drill-backup", target, path, passed, measures, root)
+    output.print(drill.table(), markup=False)
+    if not passed:
+        raise SuiteError(
+            f"backup drill of {env.name}: {drill.lost} acknowledged row(s) lost, checksums "
+            f"{'equal' if drill.checksums_equal else 'differ'}",
+            hint=f"read the report: {path}",
+        )
+    return drill
