@@ -1,0 +1,77 @@
+"""Drills and faults on the reference prod replica: a backup restored with nothing lost, and each
+fault undone on the way out. The ledger is a throwaway one, never the project's evidence."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from greenroom.drills import faults
+from greenroom.drills.backup import drill_backup
+from greenroom.images.engine import api
+from greenroom.release.ledger import entries
+from greenroom.runtime import Replica, down, up
+
+
+@pytest.fixture(scope="module")
+def prod() -> Iterator[Replica]:
+    replica = up("prod")
+    yield replica
+    down("prod", volumes=True, yes=True)
+
+
+def _networks(container: str) -> set[str]:
+    return set(api().inspect_container(container)["NetworkSettings"]["Networks"])
+
+
+def _answers(port: int) -> bool:
+    """Whether Redis on ``port`` replies to PING at all (an auth error is a reply)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.settimeout(1)
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64) != b""
+    except OSError:
+        return False
+
+
+def test_backup_restores_every_acknowledged_row_and_reports_rpo_and_rto(
+    prod: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    monkeypatch.setenv("GREENROOM_LEDGER", str(ledger))
+    drill = drill_backup("prod")
+    assert drill.acknowledged > 0 and drill.lost == 0
+    assert drill.restored >= drill.acknowledged
+    assert drill.checksums_equal and drill.tables and all(drill.tables.values())
+    assert drill.rto_seconds > 0
+    (entry,) = entries(path=ledger)
+    assert entry.suite == "drill-backup" and entry.result == "pass"
+    assert entry.measures["rows_lost"] == "0" and float(entry.measures["rto_seconds"]) > 0
+    report = json.loads(Path(entry.junit).read_text())
+    assert [what for _, what in report["timeline"]][-1] == "checksums compared"
+
+
+def test_a_paused_service_answers_nothing_until_it_is_resumed(prod: Replica) -> None:
+    port = prod.host_ports["redis"][6379]
+    with faults.paused(prod.project, "redis") as fault:
+        assert fault.kind == "pause" and fault.containers
+        assert not _answers(port)
+    end = time.monotonic() + 10
+    while not _answers(port) and time.monotonic() < end:
+        time.sleep(0.2)
+    assert _answers(port)
+
+
+def test_a_cut_service_leaves_the_network_and_comes_back_under_its_name(prod: Replica) -> None:
+    network = f"{prod.project}_to-redis"
+    with faults.cut(prod.project, "redis", "to-redis") as fault:
+        (container,) = fault.containers
+        assert network not in _networks(container)
+    settings = api().inspect_container(container)["NetworkSettings"]["Networks"]
+    assert "redis" in (settings[network].get("Aliases") or [])

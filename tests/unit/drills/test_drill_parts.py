@@ -1,0 +1,53 @@
+"""The drills' pure parts: table checksums, the writer's rows, the report, unknown drills."""
+
+from __future__ import annotations
+
+import pytest
+
+from greenroom.drills import run_drill
+from greenroom.drills.backup import BackupDrill
+from greenroom.drills.sql import TABLE, checksums, writer_rows
+from greenroom.errors import ConfigError
+
+
+def test_every_user_table_but_the_writers_gets_a_checksum() -> None:
+    asked: list[str] = []
+
+    def query(sql: str) -> str:
+        asked.append(sql)
+        return f"public.orders,public.{TABLE},app.events" if "pg_tables" in sql else "abc"
+
+    assert checksums(query) == {"public.orders": "abc", "app.events": "abc"}
+    assert "ORDER BY x::text" in asked[1] and asked[1].endswith("FROM public.orders x")
+
+
+def test_an_empty_database_has_no_tables_to_compare() -> None:
+    assert checksums(lambda sql: "") == {}
+
+
+def test_the_writers_rows_are_a_count_and_the_highest_number() -> None:
+    assert writer_rows(lambda sql: "203,203") == (203, 203)
+
+
+def test_the_report_shows_loss_rpo_rto_and_the_timeline() -> None:
+    drill = BackupDrill(
+        env="prod",
+        bucket="b/run",
+        acknowledged=10,
+        restored=9,
+        lost=1,
+        rpo_seconds=0.02,
+        rto_seconds=5.4,
+        checksums_equal=True,
+        tables={"public.orders": True},
+        timeline=[(0.4, "WAL streaming"), (7.8, "fault: postgres killed")],
+    )
+    text = drill.table()
+    assert "lost                 1" in text and "RPO                  0.020 s" in text
+    assert "RTO                  5.4 s" in text
+    assert "   7.800  fault: postgres killed" in text
+
+
+def test_an_unknown_drill_names_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="drills: backup"):
+        run_drill("failover", "prod")
