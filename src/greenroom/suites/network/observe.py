@@ -11,8 +11,10 @@ from greenroom.suites.network.probe import attempts_from, boxes, host_outcomes, 
 
 def observe(env: Environment, project: str) -> Live:
     """Probe the running replica ``project`` of ``env`` from inside and from the host."""
+    from greenroom.images import ensure_images
     from greenroom.images.engine import bridge_gateway
 
+    ensure_images(only=["python"], quiet=True)  # the probes' image
     everything = parts(env)
     found = boxes(project)
     live = Live(env=env, boxes=found, gateway=bridge_gateway())

@@ -83,7 +83,18 @@ def _api() -> Any:
 
 
 def _short(project: str, network: str) -> str:
+    """The replica's networks by their model name (`to-postgres`); any other by its own."""
     return network.removeprefix(f"{project}_")
+
+
+def _full(project: str, network: str) -> str:
+    """The engine's name of a network: the replica's own carry the project's prefix."""
+    owned = _api().networks(names=[f"{project}_{network}"])
+    return (
+        f"{project}_{network}"
+        if any(n["Name"] == f"{project}_{network}" for n in owned)
+        else network
+    )
 
 
 def boxes(project: str) -> list[Box]:
@@ -130,7 +141,7 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
     """Short network name -> (internal, NAT) as the engine has it."""
     out: dict[str, tuple[bool, bool]] = {}
     for name in sorted(set(names)):
-        data = _api().inspect_network(name if "_" in name else f"{project}_{name}")
+        data = _api().inspect_network(_full(project, name))
         options = data.get("Options") or {}
         out[name] = (bool(data.get("Internal")), options.get(NO_NAT, "true") != "false")
     return out
@@ -139,7 +150,7 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
 @contextmanager
 def _probe(project: str, networks: Iterable[str], image: str) -> Iterator[str]:
     """A sleeping container on exactly ``networks``; removed on the way out."""
-    names = [n if n.startswith(f"{project}_") or "_" in n else f"{project}_{n}" for n in networks]
+    names = [_full(project, n) for n in networks]
     api = _api()
     config = api.create_host_config(network_mode=names[0])
     created = api.create_container(
