@@ -43,6 +43,10 @@ class Summary:
 
 def _message(node: ET.Element) -> str:
     text = node.get("message") or (node.text or "").strip()
+    if text == "collection failure":
+        # What failed to import, from the last `E ` line pytest wrote below.
+        raised = [line[1:].strip() for line in (node.text or "").splitlines() if line[:1] == "E"]
+        text = f"collection failure: {raised[-1]}" if raised else text
     for prefix in ("Failed: ", "AssertionError: "):
         text = text.removeprefix(prefix)
     return text.strip().splitlines()[0] if text.strip() else "(no message)"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from greenroom.errors import ConfigError, SuiteError
 from greenroom.release.ledger import Entry, now, record
@@ -157,8 +158,9 @@ def run_suite(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     args = pytest_args(suite, resolved.env, path, folders, deadline=deadline, extra=extra_args)
-    code = pytest.main(args, plugins=[TargetPlugin(resolved, checkout)])
-    if code == pytest.ExitCode.INTERRUPTED:
+    interrupts = _Interrupts()
+    code = pytest.main(args, plugins=[TargetPlugin(resolved, checkout), interrupts])
+    if interrupts.seen:
         raise KeyboardInterrupt
     if not path.exists():
         raise SuiteError(
@@ -172,6 +174,16 @@ def run_suite(
     if not passed:
         raise SuiteError(failure_message(run), details=failure_details(run), hint=failure_hint(run))
     return run
+
+
+class _Interrupts:
+    """Tells Ctrl-C from a collection error: pytest exits with the same code for both, and calls
+    this hook for both (a collection error is raised as a subclass of KeyboardInterrupt)."""
+
+    seen = False
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.seen = excinfo.type is KeyboardInterrupt
 
 
 def evidence(

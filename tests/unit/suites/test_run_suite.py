@@ -117,3 +117,19 @@ def test_a_teams_own_suite_folder_runs_after_greenrooms_checks(tmp_path: Path) -
     (tmp_path / "tests" / "smoke").mkdir()
     dirs = run_module.suite_dirs("smoke", _target(), tmp_path)
     assert dirs == [run_module.suite_dir("smoke"), tmp_path / "tests" / "smoke"]
+
+
+def test_a_suite_that_cannot_be_collected_fails_naming_the_error(
+    fake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "greenroom_broken_suite"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "test_broken.py").write_text("import a_module_nobody_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(run_module.SUITES, "broken", "greenroom_broken_suite")
+    with pytest.raises(SuiteError) as err:
+        run_suite("broken", "dev", target=_target(), deadline=7, ledger=fake)
+    assert "a_module_nobody_installed" in str(err.value) + str(err.value.details)
+    (entry,) = entries(DIGEST, fake)
+    assert entry.result == "fail"
