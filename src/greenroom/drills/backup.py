@@ -9,18 +9,26 @@ restore holds; RTO runs from the fault to the restored database answering with e
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from greenroom.drills import faults
+from greenroom.drills.common import (
+    HINT,
+    Timeline,
+    Writer,
+    api,
+    container,
+    postgres_of,
+    psql,
+    wait_for,
+    write_report,
+)
 from greenroom.drills.sql import TABLE, checksums, writer_rows
 from greenroom.errors import ReplicaError
 from greenroom.suites.target import Target
@@ -54,22 +62,6 @@ exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDAT
 """
 
 
-HINT = "the drill removes what it made; run it again, or see the replica's `inv logs ENV`"
-
-
-@dataclass
-class Timeline:
-    """Events of the drill, seconds from its start."""
-
-    start: float = field(default_factory=time.monotonic)
-    events: list[tuple[float, str]] = field(default_factory=list)
-
-    def mark(self, what: str) -> float:
-        now = time.monotonic() - self.start
-        self.events.append((round(now, 3), what))
-        return now
-
-
 @dataclass(frozen=True)
 class BackupDrill:
     """What the drill measured."""
@@ -100,53 +92,6 @@ class BackupDrill:
         return "\n".join(lines) + "\n"
 
 
-class Writer(threading.Thread):
-    """Acknowledged writes, one row at a time, until the database stops answering."""
-
-    def __init__(self, connect: Any) -> None:
-        super().__init__(daemon=True, name="drill-writer")
-        self.connect = connect
-        self.acked: list[tuple[int, float]] = []
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        try:
-            with self.connect() as conn:
-                conn.autocommit = True
-                n = 0
-                while not self.stop.is_set():
-                    n += 1
-                    conn.execute(f"INSERT INTO {TABLE} (n) VALUES (%s)", (n,))
-                    self.acked.append((n, time.monotonic()))
-                    time.sleep(0.02)
-        except Exception:  # the fault ends the loop: what was acknowledged is recorded
-            return
-
-
-def _api() -> Any:
-    from greenroom.images.engine import api
-
-    return api()
-
-
-def _postgres(target: Target) -> tuple[str, Any]:
-    for name in sorted(target.connections):
-        if target.parts[name].kind == "postgres":
-            return name, target.connections[name]
-    raise ReplicaError(f"{target.env} declares no Postgres to back up", hint="see envs/")
-
-
-@contextmanager
-def _container(**kwargs: Any) -> Iterator[str]:
-    api = _api()
-    created = api.create_container(**kwargs)
-    try:
-        api.start(created["Id"])
-        yield str(created["Id"])
-    finally:
-        api.remove_container(created["Id"], force=True)
-
-
 def _ship(s3: Any, bucket: str, folder: Path, prefix: str, sent: dict[str, float]) -> None:
     """Upload every file of ``folder`` that is new or changed since the last round."""
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -155,23 +100,6 @@ def _ship(s3: Any, bucket: str, folder: Path, prefix: str, sent: dict[str, float
         if sent.get(key) != stamp:
             s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())  # a still-growing file
             sent[key] = stamp
-
-
-def _wait(what: str, check: Any, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.2)
-    raise ReplicaError(f"the backup drill timed out waiting for {what}", hint="see the logs")
-
-
-def _exec(container: str, sql: str, user: str, database: str) -> str:
-    api = _api()
-    argv = ["psql", "-X", "-At", "-U", user, "-d", database, "-c", sql]
-    run = api.exec_create(container, argv, user="postgres")
-    out: bytes = api.exec_start(run["Id"])
-    return out.decode("utf-8", "replace").strip()
 
 
 def _download(s3: Any, bucket: str, prefix: str, folder: Path) -> None:
@@ -185,7 +113,7 @@ def _download(s3: Any, bucket: str, prefix: str, folder: Path) -> None:
 
 def run_backup_drill(target: Target, project: str, image: str) -> BackupDrill:
     """The drill on a running replica: ``project`` is its Compose project, ``image`` Postgres's."""
-    name, pg = _postgres(target)
+    name, pg = postgres_of(target)
     aws = next((c for n, c in target.connections.items() if target.parts[n].kind == "aws"), None)
     if aws is None:
         raise ReplicaError(f"{target.env} has no AWS emulator to hold the backup", hint="envs/")
@@ -205,21 +133,21 @@ def run_backup_drill(target: Target, project: str, image: str) -> BackupDrill:
         conn.execute(f"CREATE TABLE {TABLE} (n bigint PRIMARY KEY, at timestamptz DEFAULT now())")
     sent: dict[str, float] = {}
     try:
-        with _container(
+        with container(
             image=image,
             entrypoint=["sh", "-c", AGENT],
             user="postgres",
             environment={"PGUSER": pg.user},
-            host_config=_api().create_host_config(
+            host_config=api().create_host_config(
                 network_mode=f"container:{primary['Id']}", binds=[f"{work / 'drill'}:/drill"]
             ),
         ):
-            _wait("WAL streaming", lambda: any((work / "drill").glob("wal/*.partial")))
+            wait_for("WAL streaming", lambda: any((work / "drill").glob("wal/*.partial")))
             clock.mark("WAL streaming to the backup agent")
-            _wait("the base backup", lambda: (work / "drill" / "base.done").exists())
+            wait_for("the base backup", lambda: (work / "drill" / "base.done").exists())
             _ship(s3, bucket, work / "drill" / "base", f"{run}/base", sent)
             clock.mark("base backup in S3")
-            writer = Writer(pg.connect)
+            writer = Writer([pg.connect])
             writer.start()
             clock.mark("writer started")
             for _ in range(6):
@@ -256,25 +184,25 @@ def _restore(
     binds = [f"{work / 'restore'}:/restore"]
     (work / "restore" / "base.tar.gz").unlink(missing_ok=True)
     shutil.move(str(work / "restore" / "base" / "base.tar.gz"), str(work / "restore"))
-    with _container(
+    with container(
         image=image,
         entrypoint=["sh", "-c", RESTORE],
-        host_config=_api().create_host_config(binds=binds),
+        host_config=api().create_host_config(binds=binds),
     ) as restored:
 
         def promoted() -> bool:
-            if not _api().inspect_container(restored)["State"]["Running"]:
+            if not api().inspect_container(restored)["State"]["Running"]:
                 from greenroom.runtime.containers import container_logs
 
                 raise ReplicaError(
                     "the restored Postgres stopped", details=container_logs(restored), hint=HINT
                 )
-            return _exec(restored, "SELECT pg_is_in_recovery()", pg.user, pg.database) == "f"
+            return psql(restored, "SELECT pg_is_in_recovery()", pg.user, pg.database) == "f"
 
-        _wait("the restored Postgres to finish recovery", promoted)
+        wait_for("the restored Postgres to finish recovery", promoted)
         clock.mark("restored Postgres answers")
-        count, last = writer_rows(lambda sql: _exec(restored, sql, pg.user, pg.database))
-        after = checksums(lambda sql: _exec(restored, sql, pg.user, pg.database))
+        count, last = writer_rows(lambda sql: psql(restored, sql, pg.user, pg.database))
+        after = checksums(lambda sql: psql(restored, sql, pg.user, pg.database))
         done = clock.mark("checksums compared")
     lost = sum(1 for n, _ in acked if n > last) + (last - count if count < last else 0)
     when = dict(acked)
@@ -312,21 +240,9 @@ def _cleanup(pg: Any, work: Path) -> None:
             return False
 
     try:
-        _wait("the primary to answer again", answers)
+        wait_for("the primary to answer again", answers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def write_report(drill: BackupDrill, folder: Path) -> Path:
-    """The drill's JSON document and table beside each other; returns the JSON's path."""
-    from datetime import UTC, datetime
-
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / f"drill-backup-{drill.env}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    stem.with_suffix(".txt").write_text(drill.table(), encoding="utf-8")
-    path = stem.with_suffix(".json")
-    path.write_text(json.dumps(asdict(drill), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
 
 
 def drill_backup(env_name: str, overrides: Sequence[str] = ()) -> BackupDrill:
@@ -347,10 +263,10 @@ def drill_backup(env_name: str, overrides: Sequence[str] = ()) -> BackupDrill:
         )
     root = project_root()
     project = compose_project(env.project, env.name, root)
-    name, _ = _postgres(target)
+    name, _ = postgres_of(target)
     image = str(faults.containers(project, name)[0]["ImageID"])
     drill = run_backup_drill(target, project, image)
-    path = write_report(drill, workdir() / "reports")
+    path = write_report("backup", drill, workdir() / "reports")
     passed = drill.lost == 0 and drill.checksums_equal
     measures = {
         "rows_lost": str(drill.lost),

@@ -1,0 +1,127 @@
+"""What the drills share: a timeline, a writer of acknowledged rows, throwaway containers, psql
+inside a container, waiting, and the report files."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greenroom.drills.sql import TABLE
+from greenroom.errors import ReplicaError
+from greenroom.suites.target import Target
+
+HINT = "the drill removes what it made; run it again, or see the replica's `inv logs ENV`"
+
+
+@dataclass
+class Timeline:
+    """Events of the drill, seconds from its start."""
+
+    start: float = field(default_factory=time.monotonic)
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    def mark(self, what: str) -> float:
+        now = time.monotonic() - self.start
+        self.events.append((round(now, 3), what))
+        return now
+
+
+class Writer(threading.Thread):
+    """Acknowledged writes, one numbered row at a time.
+
+    With one endpoint it stops at the first error (the fault ends it). With several it keeps
+    trying each in turn for ``patience`` seconds, as a client does through a failover; a write
+    that failed is never retried under its number, so every acknowledged number is a promise.
+    """
+
+    def __init__(self, endpoints: Sequence[Callable[..., Any]], patience: float = 0.0) -> None:
+        super().__init__(daemon=True, name="drill-writer")
+        self.endpoints = list(endpoints)
+        self.patience = patience
+        self.acked: list[tuple[int, float]] = []
+        self.failed_at: float | None = None
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        n, turn = 0, 0
+        while not self.stop.is_set():
+            try:
+                with self.endpoints[turn % len(self.endpoints)](timeout=2) as conn:
+                    conn.autocommit = True
+                    while not self.stop.is_set():
+                        n += 1
+                        conn.execute(f"INSERT INTO {TABLE} (n) VALUES (%s)", (n,))
+                        self.acked.append((n, time.monotonic()))
+                        time.sleep(0.02)
+            except Exception:  # the fault: what was acknowledged stays recorded
+                self.failed_at = self.failed_at or time.monotonic()
+                if time.monotonic() - self.failed_at > self.patience:
+                    return
+                turn += 1
+                time.sleep(0.1)
+
+    def acked_after(self, moment: float) -> list[tuple[int, float]]:
+        return [(n, t) for n, t in self.acked if t > moment]
+
+
+def api() -> Any:
+    from greenroom.images.engine import api as engine
+
+    return engine()
+
+
+def postgres_of(target: Target) -> tuple[str, Any]:
+    """The first Postgres component of the target and its connection."""
+    for name in sorted(target.connections):
+        if target.parts[name].kind == "postgres":
+            return name, target.connections[name]
+    raise ReplicaError(f"{target.env} declares no Postgres to drill", hint="see envs/")
+
+
+@contextmanager
+def container(**kwargs: Any) -> Iterator[str]:
+    """A container of the drill's own, removed on the way out."""
+    engine = api()
+    created = engine.create_container(**kwargs)
+    try:
+        engine.start(created["Id"])
+        yield str(created["Id"])
+    finally:
+        engine.remove_container(created["Id"], force=True)
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.2)
+    raise ReplicaError(f"the drill timed out waiting for {what}", hint=HINT)
+
+
+def psql(box: str, sql: str, user: str, database: str) -> str:
+    """One statement through psql inside container ``box``, over its local socket."""
+    engine = api()
+    argv = ["psql", "-X", "-At", "-U", user, "-d", database, "-c", sql]
+    run = engine.exec_create(box, argv, user="postgres")
+    out: bytes = engine.exec_start(run["Id"])
+    return out.decode("utf-8", "replace").strip()
+
+
+def write_report(kind: str, drill: Any, folder: Path) -> Path:
+    """The drill's JSON document and its table beside each other; returns the JSON's path."""
+    from datetime import UTC, datetime
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stem = folder / f"drill-{kind}-{drill.env}-{stamp}"
+    stem.with_suffix(".txt").write_text(drill.table(), encoding="utf-8")
+    path = stem.with_suffix(".json")
+    path.write_text(json.dumps(asdict(drill), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
