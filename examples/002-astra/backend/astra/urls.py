@@ -1,6 +1,5 @@
-from django.urls import include, path
-
 from catalog import views
+from django.urls import include, path
 
 urlpatterns = [
     path("api/health", views.health),
