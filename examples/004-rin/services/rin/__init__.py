@@ -1,0 +1,1 @@
+"""Rin's services: one codebase, one entry point per service (`python -m rin <service>`)."""
