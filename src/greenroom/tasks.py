@@ -368,13 +368,17 @@ def replay(
 
 
 @task(
-    help={**_SET, "kind": "backup: base backup and WAL to S3, the primary killed, a restore"},
+    help={
+        **_SET,
+        "kind": "backup (base backup and WAL to S3, the primary killed, a restore) or failover "
+        "(the primary killed, its read replica promoted)",
+    },
     iterable=["set"],
     positional=["kind", "env"],
 )
 @reported
 def drill(c: Context, kind: str, env: str, set: list[str] | None = None) -> None:
-    """Run a drill on ENV's replica (`inv drill backup prod`); RPO and RTO go to the ledger."""
+    """Run a drill on ENV's replica (`inv drill backup prod`, `inv drill failover prod`)."""
     from greenroom.drills import run_drill
 
     run_drill(kind, env, overrides=set or [])

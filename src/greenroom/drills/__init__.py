@@ -6,13 +6,18 @@ from collections.abc import Sequence
 
 from greenroom.errors import ConfigError
 
-DRILLS = ("backup",)
+DRILLS = ("backup", "failover")
 
 
 def run_drill(kind: str, env: str, overrides: Sequence[str] = ()) -> None:
     """Run drill ``kind`` on ``env``'s replica."""
-    if kind != "backup":
-        raise ConfigError(f"no drill named {kind!r}", hint=f"drills: {', '.join(DRILLS)}")
-    from greenroom.drills.backup import drill_backup
+    if kind == "backup":
+        from greenroom.drills.backup import drill_backup
 
-    drill_backup(env, overrides)
+        drill_backup(env, overrides)
+    elif kind == "failover":
+        from greenroom.drills.failover import drill_failover
+
+        drill_failover(env, overrides)
+    else:
+        raise ConfigError(f"no drill named {kind!r}", hint=f"drills: {', '.join(DRILLS)}")

@@ -23,11 +23,12 @@ from greenroom.drills.common import (
     Timeline,
     Writer,
     api,
+    conclude,
     container,
     postgres_of,
     psql,
+    replica_target,
     wait_for,
-    write_report,
 )
 from greenroom.drills.sql import TABLE, checksums, writer_rows
 from greenroom.errors import ReplicaError
@@ -247,38 +248,31 @@ def _cleanup(pg: Any, work: Path) -> None:
 
 def drill_backup(env_name: str, overrides: Sequence[str] = ()) -> BackupDrill:
     """Run the drill on ``env_name``'s replica, print its table, record it in the ledger."""
-    from greenroom.errors import ConfigError, SuiteError
-    from greenroom.paths import compose_project, project_root, workdir
-    from greenroom.progress import output
-    from greenroom.suites.run import evidence
-    from greenroom.suites.target import resolve_target
+    from greenroom.errors import ConfigError
 
-    target = resolve_target(env_name, "replica", overrides=overrides)
-    env = target.model
-    assert env is not None
-    if not env.backup.wal_archive:
+    target, project = replica_target(env_name, overrides)
+    assert target.model is not None
+    if not target.model.backup.wal_archive:
         raise ConfigError(
             f"{env_name} archives no WAL (backup.wal_archive is off), so there is nothing to drill",
             hint="set backup: {wal_archive: true} in its env file, or drill one that has it",
         )
-    root = project_root()
-    project = compose_project(env.project, env.name, root)
     name, _ = postgres_of(target)
     image = str(faults.containers(project, name)[0]["ImageID"])
     drill = run_backup_drill(target, project, image)
-    path = write_report("backup", drill, workdir() / "reports")
-    passed = drill.lost == 0 and drill.checksums_equal
     measures = {
         "rows_lost": str(drill.lost),
         "rpo_seconds": str(drill.rpo_seconds),
         "rto_seconds": str(drill.rto_seconds),
     }
-    evidence("drill-backup", target, path, passed, measures, root)
-    output.print(drill.table(), markup=False)
-    if not passed:
-        raise SuiteError(
-            f"backup drill of {env.name}: {drill.lost} acknowledged row(s) lost, checksums "
-            f"{'equal' if drill.checksums_equal else 'differ'}",
-            hint=f"read the report: {path}",
-        )
+    conclude(
+        "backup",
+        drill,
+        target,
+        measures,
+        failure=None
+        if drill.lost == 0 and drill.checksums_equal
+        else f"backup drill of {env_name}: {drill.lost} acknowledged row(s) lost, checksums "
+        f"{'equal' if drill.checksums_equal else 'differ'}",
+    )
     return drill

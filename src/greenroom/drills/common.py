@@ -125,3 +125,30 @@ def write_report(kind: str, drill: Any, folder: Path) -> Path:
     path = stem.with_suffix(".json")
     path.write_text(json.dumps(asdict(drill), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+def replica_target(env_name: str, overrides: Sequence[str]) -> tuple[Target, str]:
+    """The running replica's target and its Compose project."""
+    from greenroom.paths import compose_project, project_root
+    from greenroom.suites.target import resolve_target
+
+    target = resolve_target(env_name, "replica", overrides=overrides)
+    assert target.model is not None
+    return target, compose_project(target.model.project, target.model.name, project_root())
+
+
+def conclude(
+    kind: str, drill: Any, target: Target, measures: dict[str, str], failure: str | None
+) -> Path:
+    """Write the drill's report, record it in the ledger, print its table; raise on ``failure``."""
+    from greenroom.errors import SuiteError
+    from greenroom.paths import project_root, workdir
+    from greenroom.progress import output
+    from greenroom.suites.run import evidence
+
+    path = write_report(kind, drill, workdir() / "reports")
+    evidence(f"drill-{kind}", target, path, failure is None, measures, project_root())
+    output.print(drill.table(), markup=False)
+    if failure is not None:
+        raise SuiteError(failure, hint=f"read the report: {path}")
+    return path

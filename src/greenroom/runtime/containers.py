@@ -198,14 +198,18 @@ def problems(
     Every component runs healthy; every service runs exactly its replicas, healthy; a one-shot
     has run (or runs) without failing. ``ok`` judges one container (default: the engine's view).
     """
+    from greenroom.components import parts
+
     healthy_one = ok or (lambda c: c.ok)
     grouped = by_service(containers)
     found: list[str] = []
+    bound = parts(env)
     for name in sorted(env.components):
-        running = grouped.get(name, [])
-        if not running:
-            found.append(f"{name} (no container)")
-        found += [c.name for c in running if not healthy_one(c)]
+        for own in sorted({name, *bound[name].container_ports()}):  # a read replica too
+            running = grouped.get(own, [])
+            if not running:
+                found.append(f"{own} (no container)")
+            found += [c.name for c in running if not healthy_one(c)]
     for name, service in sorted(env.services.items()):
         running = grouped.get(name, [])
         if service.one_shot:

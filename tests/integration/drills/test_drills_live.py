@@ -1,5 +1,5 @@
-"""Drills and faults on the reference prod replica: a backup restored with nothing lost, and each
-fault undone on the way out. The ledger is a throwaway one, never the project's evidence."""
+"""Drills and faults on the reference prod replica: a backup restored and a failover with nothing
+lost, and each fault undone on the way out. Each drill writes to a throwaway ledger."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from greenroom.drills import faults
 from greenroom.drills.backup import drill_backup
+from greenroom.drills.failover import drill_failover
 from greenroom.images.engine import api
 from greenroom.release.ledger import entries
 from greenroom.runtime import Replica, down, up
@@ -55,6 +56,21 @@ def test_backup_restores_every_acknowledged_row_and_reports_rpo_and_rto(
     assert entry.measures["rows_lost"] == "0" and float(entry.measures["rto_seconds"]) > 0
     report = json.loads(Path(entry.junit).read_text())
     assert [what for _, what in report["timeline"]][-1] == "checksums compared"
+
+
+def test_failover_loses_no_acknowledged_write_and_leaves_the_replica_as_modelled(
+    prod: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    monkeypatch.setenv("GREENROOM_LEDGER", str(ledger))
+    drill = drill_failover("prod")
+    assert drill.acknowledged > 0 and drill.lost == 0 and drill.written_after > 0
+    assert drill.rto_seconds > 0 and drill.name_seconds > 0
+    (entry,) = entries(path=ledger)
+    assert entry.suite == "drill-failover" and entry.result == "pass"
+    assert entry.measures["acknowledged_lost"] == "0"
+    replicas = faults.containers(prod.project, "postgres-replica")
+    assert len(replicas) == 1 and replicas[0]["State"] == "running"
 
 
 def test_a_paused_service_answers_nothing_until_it_is_resumed(prod: Replica) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from greenroom.drills import run_drill
 from greenroom.drills.backup import BackupDrill
+from greenroom.drills.failover import FailoverDrill
 from greenroom.drills.sql import TABLE, checksums, writer_rows
 from greenroom.errors import ConfigError
 
@@ -48,6 +49,14 @@ def test_the_report_shows_loss_rpo_rto_and_the_timeline() -> None:
     assert "   7.800  fault: postgres killed" in text
 
 
+def test_the_failover_report_shows_what_was_lost_and_when_clients_came_back() -> None:
+    drill = FailoverDrill("prod", 91, 0, 135, 0.6, 2.6, [(2.5, "fault: postgres killed")])
+    text = drill.table()
+    assert "of those lost                  0" in text
+    assert "RTO                            0.6 s" in text
+    assert "name reaches the new primary   2.6 s" in text
+
+
 def test_an_unknown_drill_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="drills: backup"):
-        run_drill("failover", "prod")
+    with pytest.raises(ConfigError, match="drills: backup, failover"):
+        run_drill("jetstream", "prod")
