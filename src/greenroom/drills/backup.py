@@ -28,6 +28,7 @@ from greenroom.drills.common import (
     postgres_of,
     psql,
     replica_target,
+    table,
     wait_for,
 )
 from greenroom.drills.sql import TABLE, checksums, writer_rows
@@ -79,18 +80,18 @@ class BackupDrill:
     timeline: list[tuple[float, str]]
 
     def table(self) -> str:
-        lines = [
+        return table(
             f"backup drill of {self.env} (s3://{self.bucket})",
-            f"  acknowledged writes  {self.acknowledged}",
-            f"  restored             {self.restored}",
-            f"  lost                 {self.lost}",
-            f"  RPO                  {self.rpo_seconds:.3f} s",
-            f"  RTO                  {self.rto_seconds:.1f} s (fault to restored, checksums equal)",
-            f"  checksums equal      {'yes' if self.checksums_equal else 'NO'}",
-            "timeline (s)",
-        ]
-        lines += [f"  {at:8.3f}  {what}" for at, what in self.timeline]
-        return "\n".join(lines) + "\n"
+            [
+                ("acknowledged writes", str(self.acknowledged)),
+                ("restored", str(self.restored)),
+                ("lost", str(self.lost)),
+                ("RPO", f"{self.rpo_seconds:.3f} s"),
+                ("RTO", f"{self.rto_seconds:.1f} s (fault to restored, checksums equal)"),
+                ("checksums equal", "yes" if self.checksums_equal else "NO"),
+            ],
+            self.timeline,
+        )
 
 
 def _ship(s3: Any, bucket: str, folder: Path, prefix: str, sent: dict[str, float]) -> None:

@@ -32,6 +32,16 @@ class Timeline:
         return now
 
 
+def table(
+    title: str, rows: Sequence[tuple[str, str]], timeline: Sequence[tuple[float, str]]
+) -> str:
+    """A drill's report as text: its figures, then its timeline."""
+    width = max((len(label) for label, _ in rows), default=0)
+    lines = [title, *(f"  {label:<{width}}  {value}" for label, value in rows), "timeline (s)"]
+    lines += [f"  {at:8.3f}  {what}" for at, what in timeline]
+    return "\n".join(lines) + "\n"
+
+
 class Writer(threading.Thread):
     """Acknowledged writes, one numbered row at a time.
 

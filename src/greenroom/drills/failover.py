@@ -25,6 +25,7 @@ from greenroom.drills.common import (
     postgres_of,
     psql,
     replica_target,
+    table,
     wait_for,
 )
 from greenroom.drills.sql import TABLE
@@ -47,17 +48,17 @@ class FailoverDrill:
     timeline: list[tuple[float, str]]
 
     def table(self) -> str:
-        lines = [
+        return table(
             f"failover drill of {self.env}",
-            f"  acknowledged before the fault  {self.acknowledged}",
-            f"  of those lost                  {self.lost}",
-            f"  acknowledged after it          {self.written_after}",
-            f"  RTO                            {self.rto_seconds:.1f} s (fault to the next write)",
-            f"  name reaches the new primary   {self.name_seconds:.1f} s after the fault",
-            "timeline (s)",
-        ]
-        lines += [f"  {at:8.3f}  {what}" for at, what in self.timeline]
-        return "\n".join(lines) + "\n"
+            [
+                ("acknowledged before the fault", str(self.acknowledged)),
+                ("of those lost", str(self.lost)),
+                ("acknowledged after it", str(self.written_after)),
+                ("RTO", f"{self.rto_seconds:.1f} s (fault to the next write)"),
+                ("name reaches the new primary", f"{self.name_seconds:.1f} s after the fault"),
+            ],
+            self.timeline,
+        )
 
 
 def _host_port(box: dict[str, Any]) -> int:
