@@ -370,8 +370,8 @@ def replay(
 @task(
     help={
         **_SET,
-        "kind": "backup (base backup and WAL to S3, the primary killed, a restore) or failover "
-        "(the primary killed, its read replica promoted)",
+        "kind": "backup (base backup and WAL to S3, the primary killed, a restore), failover "
+        "(the primary killed, its read replica promoted) or jetstream (NATS restarted)",
     },
     iterable=["set"],
     positional=["kind", "env"],

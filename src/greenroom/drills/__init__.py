@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from greenroom.errors import ConfigError
 
-DRILLS = ("backup", "failover")
+DRILLS = ("backup", "failover", "jetstream")
 
 
 def run_drill(kind: str, env: str, overrides: Sequence[str] = ()) -> None:
@@ -19,5 +19,9 @@ def run_drill(kind: str, env: str, overrides: Sequence[str] = ()) -> None:
         from greenroom.drills.failover import drill_failover
 
         drill_failover(env, overrides)
+    elif kind == "jetstream":
+        from greenroom.drills.jetstream import drill_jetstream
+
+        drill_jetstream(env, overrides)
     else:
         raise ConfigError(f"no drill named {kind!r}", hint=f"drills: {', '.join(DRILLS)}")

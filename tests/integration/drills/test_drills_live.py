@@ -14,6 +14,7 @@ import pytest
 from greenroom.drills import faults
 from greenroom.drills.backup import drill_backup
 from greenroom.drills.failover import drill_failover
+from greenroom.drills.jetstream import drill_jetstream
 from greenroom.images.engine import api
 from greenroom.release.ledger import entries
 from greenroom.runtime import Replica, down, up
@@ -71,6 +72,16 @@ def test_failover_loses_no_acknowledged_write_and_leaves_the_replica_as_modelled
     assert entry.measures["acknowledged_lost"] == "0"
     replicas = faults.containers(prod.project, "postgres-replica")
     assert len(replicas) == 1 and replicas[0]["State"] == "running"
+
+
+def test_a_jetstream_restart_keeps_every_acknowledged_message(
+    prod: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GREENROOM_LEDGER", str(tmp_path / "ledger.jsonl"))
+    drill = drill_jetstream("prod")
+    assert drill.acknowledged > 0 and drill.lost == 0 and drill.rto_seconds > 0
+    (entry,) = entries(path=tmp_path / "ledger.jsonl")
+    assert entry.suite == "drill-jetstream" and entry.measures["messages_lost"] == "0"
 
 
 def test_a_paused_service_answers_nothing_until_it_is_resumed(prod: Replica) -> None:

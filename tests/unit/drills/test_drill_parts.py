@@ -7,6 +7,7 @@ import pytest
 from greenroom.drills import run_drill
 from greenroom.drills.backup import BackupDrill
 from greenroom.drills.failover import FailoverDrill
+from greenroom.drills.jetstream import drill_subject
 from greenroom.drills.sql import TABLE, checksums, writer_rows
 from greenroom.errors import ConfigError
 
@@ -57,6 +58,11 @@ def test_the_failover_report_shows_what_was_lost_and_when_clients_came_back() ->
     assert "name reaches the new primary   2.6 s" in text
 
 
+def test_the_jetstream_drill_publishes_inside_the_streams_first_subject() -> None:
+    assert drill_subject(["orders.>"]) == "orders.greenroom-drill"
+    assert drill_subject(["events.*.created", "other"]) == "events.greenroom-drill.created"
+
+
 def test_an_unknown_drill_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="drills: backup, failover"):
-        run_drill("jetstream", "prod")
+    with pytest.raises(ConfigError, match="drills: backup, failover, jetstream"):
+        run_drill("chaos", "prod")
