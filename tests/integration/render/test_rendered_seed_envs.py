@@ -1,4 +1,5 @@
-"""Every environment of the seed systems renders to a project Compose itself accepts."""
+"""Every environment of the seed systems (examples/, the remaining fixtures) renders to a project
+Compose itself accepts."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from greenroom.render.compose import COMPOSE_FILE
 from greenroom.render.workdir import write_project
 
 SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
+EXAMPLES = Path(__file__).parents[3] / "examples"
+EVERY = [
+    pytest.param(folder, name, id=f"{folder.parent.name}/{name}")
+    for folder in [SEEDS, *sorted(EXAMPLES.glob("*/envs"))]
+    for name in available_environments(folder)
+]
 
 
-@pytest.mark.parametrize("name", available_environments(SEEDS))
-def test_seed_env_renders_and_compose_accepts_it(name: str, tmp_path: Path) -> None:
-    env = load_from_dir(SEEDS, name, environ={})
+@pytest.mark.parametrize(("folder", "name"), EVERY)
+def test_seed_env_renders_and_compose_accepts_it(folder: Path, name: str, tmp_path: Path) -> None:
+    env = load_from_dir(folder, name, environ={})
     ctx = RenderContext(project=f"{env.project}-{env.name}", host_ports=allocate_ports(env))
     write_project(tmp_path, render_project(env, ctx).files)
     result = subprocess.run(

@@ -1,4 +1,5 @@
-"""The model can say what five real systems' topologies say (tests/fixtures/envs/seeds)."""
+"""The model can say what five real systems' topologies say: the example projects (examples/)
+and, for the seeds that have none yet, tests/fixtures/envs/seeds."""
 
 from __future__ import annotations
 
@@ -13,31 +14,49 @@ from greenroom.components.redis import Redis
 from greenroom.model import Environment, available_environments, load_from_dir
 
 SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
+EXAMPLES = Path(__file__).parents[3] / "examples"
+FOLDERS = [SEEDS, *sorted(EXAMPLES.glob("*/envs"))]
+EVERY = [
+    pytest.param(folder, name, id=f"{folder.parent.name}/{name}")
+    for folder in FOLDERS
+    for name in available_environments(folder)
+]
 
 
-def load(name: str) -> Environment:
-    return load_from_dir(SEEDS, name, environ={})
+def load(name: str, folder: Path = SEEDS) -> Environment:
+    return load_from_dir(folder, name, environ={})
 
 
-@pytest.mark.parametrize("name", available_environments(SEEDS))
-def test_every_seed_environment_is_valid(name: str) -> None:
-    assert set(load(name).zones) == {"edge", "app", "data", "ops"}
+def example(folder: str, name: str) -> Environment:
+    return load(name, EXAMPLES / folder / "envs")
+
+
+@pytest.mark.parametrize(("folder", "name"), EVERY)
+def test_every_seed_environment_is_valid(folder: Path, name: str) -> None:
+    assert set(load(name, folder).zones) == {"edge", "app", "data", "ops"}
 
 
 def test_staging_and_production_differ_only_where_declared() -> None:
-    stage, prod = load("calndr-stage"), load("calndr-prod")
+    stage, prod = example("001-calndr", "stage"), example("001-calndr", "prod")
     redis, postgres = prod.components["redis"], prod.components["postgres"]
     assert isinstance(redis, Redis) and redis.auth
     assert isinstance(postgres, Postgres) and postgres.read_replica
     assert stage.services["backend"].port == prod.services["backend"].port == 8000
-    assert prod.promotion.from_env == "calndr-stage"
+    assert prod.promotion.from_env == "stage"
+    aws = prod.components["aws"]
+    assert isinstance(aws, Aws) and [t.name for t in aws.topics] == ["calndr-alerts"]
+    assert "components.redis.auth" in prod.intended_differences
 
 
-def test_dev_publishes_everything_and_stage_only_the_frontend() -> None:
-    dev, stage = load("astra-dev"), load("astra-stage")
-    assert dev.exposure.publish == "all"
+def test_dev_publishes_its_three_load_balancers_and_stage_only_the_frontend() -> None:
+    dev, stage = example("002-astra", "dev"), example("002-astra", "stage")
+    assert (dev.exposure.publish, dev.exposure.services) == (
+        "listed",
+        ["frontend", "backend", "postgres"],
+    )
     assert (stage.exposure.publish, stage.exposure.services) == ("listed", ["frontend"])
-    assert {s.zone for s in dev.services.values()} == {"app", "ops"}
+    assert "postgres-exporter" not in dev.components | stage.components
+    assert "postgres-exporter" in example("002-astra", "prod").components
 
 
 def test_queues_topics_and_fifo_dead_letters_of_a_large_aws_estate() -> None:
