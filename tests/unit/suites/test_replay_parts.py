@@ -3,15 +3,17 @@ what is left when it does not come."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from greenroom.components.base import Observed
-from greenroom.components.nats.stream import StoredMessage
+from greenroom.components.nats.stream import StoredMessage, deliveries
 from greenroom.errors import ConfigError
 from greenroom.model.types import ReplaySpec
 from greenroom.suites.replay import rehearsal as module
@@ -106,3 +108,32 @@ def test_a_backlog_that_never_empties_is_named(clock: list[float]) -> None:
     made = rehearsal(FakePart(iter([])), backlogs=[5] * 1000, deadline=3)
     with pytest.raises(NotDrained, match="consumers of S still had 5 message"):
         made.settle(clock=lambda: clock[0])
+
+
+class FakeConsumers:
+    """A NATS connection whose stream has the durable consumers ``filters`` (None: no filter)."""
+
+    def __init__(self, filters: list[str | None]) -> None:
+        self.infos = [
+            SimpleNamespace(
+                config=SimpleNamespace(durable_name=f"c{i}", filter_subject=f, filter_subjects=None)
+            )
+            for i, f in enumerate(filters)
+        ]
+        self.infos.append(
+            SimpleNamespace(
+                config=SimpleNamespace(durable_name=None, filter_subject=None, filter_subjects=None)
+            )
+        )
+
+    def jetstream(self, timeout: float) -> FakeConsumers:
+        return self
+
+    async def consumers_info(self, stream: str) -> list[SimpleNamespace]:
+        return self.infos
+
+
+def test_each_durable_consumer_is_owed_the_messages_its_filter_matches() -> None:
+    subjects = ["events.owner.created", "events.contact.created", "events.contact.created"]
+    nc = FakeConsumers(["events.>", "events.contact.*", None])
+    assert asyncio.run(deliveries(nc, "EVENTS", subjects)) == 3 + 2 + 3

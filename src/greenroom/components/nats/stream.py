@@ -133,6 +133,25 @@ def capture(conn: NatsConnection, streams: Sequence[str]) -> Iterator[Capture]:
     yield since_start
 
 
+async def deliveries(nc: Any, stream: str, subjects: Sequence[str]) -> int:
+    """How many deliveries messages on ``subjects`` owe the stream's durable consumers: each
+    consumer gets those its filter matches, so two consumers of one message owe two."""
+    from greenroom.components.nats import subject_covers
+
+    infos = await nc.jetstream(timeout=10).consumers_info(stream)
+    owed = 0
+    for info in infos:
+        if not info.config.durable_name:
+            continue
+        filters = [
+            f for f in (info.config.filter_subject, *(info.config.filter_subjects or [])) if f
+        ]
+        owed += sum(
+            1 for s in subjects if not filters or any(subject_covers(f, s) for f in filters)
+        )
+    return owed
+
+
 async def backlog(nc: Any, stream: str) -> int:
     """Messages the stream's durable consumers have not yet had acknowledged."""
     infos = await nc.jetstream(timeout=10).consumers_info(stream)

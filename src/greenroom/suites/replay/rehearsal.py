@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from greenroom.components.nats.stream import StoredMessage, backlog, publish
+from greenroom.components.nats.stream import StoredMessage, backlog, deliveries, publish
 from greenroom.errors import SuiteError
 from greenroom.model.types import ReplaySpec
 from greenroom.suites.target import Target
@@ -132,6 +132,16 @@ class Rehearsal:
 
         pending: int = self._nats().run(use)
         return pending
+
+    def owed(self) -> int:
+        """Deliveries the replayed messages owe the durable consumers (one per matching filter)."""
+        subjects = [m.subject for m in self.messages]
+
+        async def use(nc: Any) -> int:
+            return await deliveries(nc, self.stream, subjects)
+
+        count: int = self._nats().run(use)
+        return count
 
     def observe(self) -> Digest:
         """The state now; messages drained from queues add to those drained since the reset."""
