@@ -23,11 +23,10 @@ from greenroom.drills.common import (
     Timeline,
     Writer,
     api,
-    conclude,
     container,
+    perform,
     postgres_of,
     psql,
-    replica_target,
     table,
     wait_for,
 )
@@ -92,6 +91,19 @@ class BackupDrill:
             ],
             self.timeline,
         )
+
+    def measures(self) -> dict[str, str]:
+        return {
+            "rows_lost": str(self.lost),
+            "rpo_seconds": str(self.rpo_seconds),
+            "rto_seconds": str(self.rto_seconds),
+        }
+
+    def failure(self) -> str | None:
+        if self.lost == 0 and self.checksums_equal:
+            return None
+        checksums = "equal" if self.checksums_equal else "differ"
+        return f"backup drill of {self.env}: {self.lost} row(s) lost, checksums {checksums}"
 
 
 def _ship(s3: Any, bucket: str, folder: Path, prefix: str, sent: dict[str, float]) -> None:
@@ -249,31 +261,18 @@ def _cleanup(pg: Any, work: Path) -> None:
 
 def drill_backup(env_name: str, overrides: Sequence[str] = ()) -> BackupDrill:
     """Run the drill on ``env_name``'s replica, print its table, record it in the ledger."""
-    from greenroom.errors import ConfigError
 
-    target, project = replica_target(env_name, overrides)
-    assert target.model is not None
-    if not target.model.backup.wal_archive:
-        raise ConfigError(
-            f"{env_name} archives no WAL (backup.wal_archive is off), so there is nothing to drill",
-            hint="set backup: {wal_archive: true} in its env file, or drill one that has it",
-        )
-    name, _ = postgres_of(target)
-    image = str(faults.containers(project, name)[0]["ImageID"])
-    drill = run_backup_drill(target, project, image)
-    measures = {
-        "rows_lost": str(drill.lost),
-        "rpo_seconds": str(drill.rpo_seconds),
-        "rto_seconds": str(drill.rto_seconds),
-    }
-    conclude(
-        "backup",
-        drill,
-        target,
-        measures,
-        failure=None
-        if drill.lost == 0 and drill.checksums_equal
-        else f"backup drill of {env_name}: {drill.lost} acknowledged row(s) lost, checksums "
-        f"{'equal' if drill.checksums_equal else 'differ'}",
-    )
-    return drill
+    def run(target: Target, project: str) -> BackupDrill:
+        from greenroom.errors import ConfigError
+
+        assert target.model is not None
+        if not target.model.backup.wal_archive:
+            raise ConfigError(
+                f"{env_name} archives no WAL (backup.wal_archive is off): nothing to drill",
+                hint="set backup: {wal_archive: true} in its env file, or drill one that has it",
+            )
+        name, _ = postgres_of(target)
+        image = str(faults.containers(project, name)[0]["ImageID"])
+        return run_backup_drill(target, project, image)
+
+    return perform("backup", env_name, overrides, run)

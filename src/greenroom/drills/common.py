@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from greenroom.drills.sql import TABLE
 from greenroom.errors import ReplicaError
@@ -147,17 +147,42 @@ def replica_target(env_name: str, overrides: Sequence[str]) -> tuple[Target, str
     return target, compose_project(target.model.project, target.model.name, project_root())
 
 
-def conclude(
-    kind: str, drill: Any, target: Target, measures: dict[str, str], failure: str | None
-) -> Path:
-    """Write the drill's report, record it in the ledger, print its table; raise on ``failure``."""
+class Drill(Protocol):
+    """What every drill's result offers its report and the ledger."""
+
+    @property
+    def env(self) -> str: ...
+
+    def table(self) -> str: ...
+
+    def measures(self) -> dict[str, str]: ...
+
+    def failure(self) -> str | None: ...
+
+
+D = TypeVar("D", bound=Drill)
+
+
+def perform(
+    kind: str, env_name: str, overrides: Sequence[str], run: Callable[[Target, str], D]
+) -> D:
+    """Run a drill on ``env_name``'s running replica, then report and record it (`drill-<kind>`)."""
+    target, project = replica_target(env_name, overrides)
+    drill = run(target, project)
+    conclude(kind, drill, target)
+    return drill
+
+
+def conclude(kind: str, drill: Drill, target: Target) -> Path:
+    """Write the drill's report, record it in the ledger, print its table; raise on a failure."""
     from greenroom.errors import SuiteError
     from greenroom.paths import project_root, workdir
     from greenroom.progress import output
     from greenroom.suites.run import evidence
 
+    failure = drill.failure()
     path = write_report(kind, drill, workdir() / "reports")
-    evidence(f"drill-{kind}", target, path, failure is None, measures, project_root())
+    evidence(f"drill-{kind}", target, path, failure is None, drill.measures(), project_root())
     output.print(drill.table(), markup=False)
     if failure is not None:
         raise SuiteError(failure, hint=f"read the report: {path}")

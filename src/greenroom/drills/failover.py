@@ -21,10 +21,9 @@ from greenroom.drills.common import (
     Timeline,
     Writer,
     api,
-    conclude,
+    perform,
     postgres_of,
     psql,
-    replica_target,
     table,
     wait_for,
 )
@@ -59,6 +58,18 @@ class FailoverDrill:
             ],
             self.timeline,
         )
+
+    def measures(self) -> dict[str, str]:
+        return {
+            "acknowledged_lost": str(self.lost),
+            "rto_seconds": str(self.rto_seconds),
+            "name_seconds": str(self.name_seconds),
+        }
+
+    def failure(self) -> str | None:
+        if not self.lost:
+            return None
+        return f"failover drill of {self.env}: {self.lost} acknowledged write(s) lost"
 
 
 def _host_port(box: dict[str, Any]) -> int:
@@ -212,20 +223,11 @@ def restore_topology(env_name: str, overrides: Sequence[str], project: str, targ
 
 def drill_failover(env_name: str, overrides: Sequence[str] = ()) -> FailoverDrill:
     """Run the drill on ``env_name``'s replica, put the replica back as modelled, record it."""
-    target, project = replica_target(env_name, overrides)
-    try:
-        drill = run_failover_drill(target, project)
-    finally:
-        restore_topology(env_name, overrides, project, target)
-    measures = {
-        "acknowledged_lost": str(drill.lost),
-        "rto_seconds": str(drill.rto_seconds),
-        "name_seconds": str(drill.name_seconds),
-    }
-    failure = (
-        f"failover drill of {env_name}: {drill.lost} acknowledged write(s) lost"
-        if drill.lost
-        else None
-    )
-    conclude("failover", drill, target, measures, failure)
-    return drill
+
+    def run(target: Target, project: str) -> FailoverDrill:
+        try:
+            return run_failover_drill(target, project)
+        finally:
+            restore_topology(env_name, overrides, project, target)
+
+    return perform("failover", env_name, overrides, run)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from greenroom.drills import faults
-from greenroom.drills.common import Timeline, conclude, replica_target, table, wait_for
+from greenroom.drills.common import Timeline, perform, table, wait_for
 from greenroom.errors import ConfigError
 from greenroom.suites.target import Target
 
@@ -45,6 +45,14 @@ class JetStreamDrill:
             ],
             self.timeline,
         )
+
+    def measures(self) -> dict[str, str]:
+        return {"messages_lost": str(self.lost), "rto_seconds": str(self.rto_seconds)}
+
+    def failure(self) -> str | None:
+        if not self.lost:
+            return None
+        return f"JetStream drill of {self.env}: {self.lost} acknowledged message(s) lost"
 
 
 def drill_subject(subjects: Sequence[str]) -> str:
@@ -154,13 +162,4 @@ def run_jetstream_drill(target: Target, project: str) -> JetStreamDrill:
 
 def drill_jetstream(env_name: str, overrides: Sequence[str] = ()) -> JetStreamDrill:
     """Run the drill on ``env_name``'s replica, print its table, record it in the ledger."""
-    target, project = replica_target(env_name, overrides)
-    drill = run_jetstream_drill(target, project)
-    measures = {"messages_lost": str(drill.lost), "rto_seconds": str(drill.rto_seconds)}
-    failure = (
-        f"JetStream drill of {env_name}: {drill.lost} acknowledged message(s) lost"
-        if drill.lost
-        else None
-    )
-    conclude("jetstream", drill, target, measures, failure)
-    return drill
+    return perform("jetstream", env_name, overrides, run_jetstream_drill)
