@@ -124,14 +124,48 @@ def psql(box: str, sql: str, user: str, database: str) -> str:
     return out.decode("utf-8", "replace").strip()
 
 
+def timeline_svg(title: str, events: Sequence[tuple[float, str]]) -> str:
+    """The timeline as a picture: one axis in seconds, each event a mark and a line of text."""
+    from html import escape
+
+    end = max((at for at, _ in events), default=1.0) or 1.0
+    width, left, top, step = 900, 40, 50, 22
+    height = top + step * len(events) + 50
+    axis = height - 30
+    scale = (width - 2 * left) / end
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<text x="{left}" y="24" font-size="15">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{axis}" x2="{width - left}" y2="{axis}" stroke="#333"/>',
+        f'<text x="{left}" y="{axis + 18}">0 s</text>',
+        f'<text x="{width - left}" y="{axis + 18}" text-anchor="end">{end:.1f} s</text>',
+    ]
+    for row, (at, what) in enumerate(events):
+        x, y = left + at * scale, top + row * step
+        colour = "#c0392b" if what.startswith("fault") else "#2471a3"
+        anchor = "end" if x > width / 2 else "start"
+        dx = -6 if anchor == "end" else 6
+        parts += [
+            f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{axis}" stroke="{colour}" '
+            'stroke-dasharray="3,3"/>',
+            f'<circle cx="{x:.1f}" cy="{y}" r="4" fill="{colour}"/>',
+            f'<text x="{x + dx:.1f}" y="{y + 4}" text-anchor="{anchor}">'
+            f"{at:.2f} s  {escape(what)}</text>",
+        ]
+    return "\n".join([*parts, "</svg>"]) + "\n"
+
+
 def write_report(kind: str, drill: Any, folder: Path) -> Path:
-    """The drill's JSON document and its table beside each other; returns the JSON's path."""
+    """The drill's JSON document, its table and its timeline picture; returns the JSON's path."""
     from datetime import UTC, datetime
 
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = folder / f"drill-{kind}-{drill.env}-{stamp}"
     stem.with_suffix(".txt").write_text(drill.table(), encoding="utf-8")
+    title = drill.table().splitlines()[0]
+    stem.with_suffix(".svg").write_text(timeline_svg(title, drill.timeline), encoding="utf-8")
     path = stem.with_suffix(".json")
     path.write_text(json.dumps(asdict(drill), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

@@ -6,6 +6,7 @@ import pytest
 
 from greenroom.drills import run_drill
 from greenroom.drills.backup import BackupDrill
+from greenroom.drills.common import timeline_svg
 from greenroom.drills.failover import FailoverDrill
 from greenroom.drills.jetstream import drill_subject
 from greenroom.drills.sql import TABLE, checksums, writer_rows
@@ -66,3 +67,10 @@ def test_the_jetstream_drill_publishes_inside_the_streams_first_subject() -> Non
 def test_an_unknown_drill_names_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="drills: backup, failover, jetstream"):
         run_drill("chaos", "prod")
+
+
+def test_the_timeline_picture_marks_each_event_and_the_fault_in_red() -> None:
+    svg = timeline_svg("drill <prod>", [(0.0, "writer started"), (2.5, "fault: postgres killed")])
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "drill &lt;prod&gt;" in svg and "2.50 s  fault: postgres killed" in svg
+    assert svg.count("<circle") == 2 and 'fill="#c0392b"' in svg
