@@ -99,3 +99,5 @@ def test_email_alerts_have_their_topic_only_in_production(
     assert bool(found) == seed["alerts_topic"]
     if seed["alerts_topic"]:
         assert http("GET", f"{api_url}/api/config")[1]["alerts_topic"] == found[0]
+        subscribers = sns_client.list_subscriptions_by_topic(TopicArn=found[0])["Subscriptions"]
+        assert {s["Protocol"] for s in subscribers} == {"email"}

@@ -89,7 +89,7 @@ class AwsComponent(Base[Aws]):
                 [s.name for s in topic.subscriptions],
             )
             for s, sub in enumerate(topic.subscriptions):
-                if sub.queue not in queues:
+                if sub.queue is not None and sub.queue not in queues:
                     c.missing(
                         (*base, "topics", t, "subscriptions", s, "queue"),
                         f"subscription `{sub.name}`",
@@ -152,6 +152,7 @@ class AwsComponent(Base[Aws]):
             Edge(rid("sns", topic.name), rid("sqs", sub.queue), sub.name)
             for topic in spec.topics
             for sub in topic.subscriptions
+            if sub.queue is not None
         ]
         edges += [
             Edge(rid("sqs", q.name), rid("sqs", q.dead_letter.queue), "dead letters", dotted=True)

@@ -151,19 +151,23 @@ def _topics(spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report:
         topic_arn = sns.create_topic(Name=topic.name, Attributes=attributes)["TopicArn"]
         report.add(f"sns topic {topic.name}")
         for sub in topic.subscriptions:
-            queue_arn = queue_arns[sub.queue]
-            _allow_topic_to_send(sqs, sub.queue, queue_arn, topic_arn)
-            sub_attributes = {"RawMessageDelivery": "true" if sub.raw else "false"}
+            sub_attributes: dict[str, str] = {}
             if sub.filter:
                 sub_attributes["FilterPolicy"] = json.dumps(sub.filter, sort_keys=True)
+            if sub.queue is not None:
+                protocol, endpoint = "sqs", queue_arns[sub.queue]
+                _allow_topic_to_send(sqs, sub.queue, endpoint, topic_arn)
+                sub_attributes["RawMessageDelivery"] = "true" if sub.raw else "false"
+            else:
+                protocol, endpoint = "email", sub.email or ""
             sns.subscribe(
                 TopicArn=topic_arn,
-                Protocol="sqs",
-                Endpoint=queue_arn,
+                Protocol=protocol,
+                Endpoint=endpoint,
                 Attributes=sub_attributes,
                 ReturnSubscriptionArn=True,
             )
-            report.add(f"sns subscription {sub.name}: {topic.name} -> {sub.queue}")
+            report.add(f"sns subscription {sub.name}: {topic.name} -> {sub.queue or sub.email}")
 
 
 def _allow_topic_to_send(sqs: Any, queue: str, queue_arn: str, topic_arn: str) -> None:

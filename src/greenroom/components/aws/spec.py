@@ -41,10 +41,26 @@ class Queue(Spec):
 
 
 class Subscription(Spec):
+    """A topic's subscriber: an SQS queue of the model, or an email address.
+
+    An email subscription is created as AWS creates it (pending until the address confirms); a
+    replica's emulator records it and delivers nothing.
+    """
+
     name: Name
-    queue: str
+    queue: str | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
     raw: bool = True
+    """SQS only: deliver the message itself rather than SNS's JSON envelope."""
     filter: dict[str, list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _one_endpoint(self) -> Subscription:
+        if (self.queue is None) == (self.email is None):
+            raise ValueError(
+                "a subscription needs exactly one of queue: <name> or email: <address>"
+            )
+        return self
 
 
 class Topic(Spec):
