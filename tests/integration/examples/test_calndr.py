@@ -67,7 +67,7 @@ def test_prod_runs_a_read_replica_and_stage_does_not(calndr: EnvRun) -> None:
     assert status["healthy"]
 
 
-def test_prod_has_the_alerts_topic_and_stage_does_not(calndr: EnvRun) -> None:
+def test_prod_has_the_alerts_topic_with_its_email_subscriber_and_stage_none(calndr: EnvRun) -> None:
     endpoint = calndr.example.json("env", calndr.name, "--format", "json")["AWS_ENDPOINT_URL"]
     sns = boto3.client(
         "sns",
@@ -76,5 +76,12 @@ def test_prod_has_the_alerts_topic_and_stage_does_not(calndr: EnvRun) -> None:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
-    names = {arn["TopicArn"].rsplit(":", 1)[1] for arn in sns.list_topics()["Topics"]}
-    assert names == ({"calndr-alerts"} if calndr.name == "prod" else set())
+    arns = {
+        arn["TopicArn"].rsplit(":", 1)[1]: arn["TopicArn"] for arn in sns.list_topics()["Topics"]
+    }
+    assert set(arns) == ({"calndr-alerts"} if calndr.name == "prod" else set())
+    if calndr.name == "prod":
+        subscribers = sns.list_subscriptions_by_topic(TopicArn=arns["calndr-alerts"])
+        assert [(s["Protocol"], s["Endpoint"]) for s in subscribers["Subscriptions"]] == [
+            ("email", "alerts@calndr.club")
+        ]
