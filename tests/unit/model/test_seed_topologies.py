@@ -68,8 +68,11 @@ def test_queues_topics_and_fifo_dead_letters_of_a_large_aws_estate() -> None:
 
 
 def test_jetstream_consumers_zones_and_drills() -> None:
-    env = load("rin-stage")
-    nats = env.components["nats"]
-    assert isinstance(nats, Nats) and len(nats.streams[0].consumers) == 2
-    assert env.backup.restore_drill == "monthly" and env.promotion.requires[0] == "contract"
+    stage, prod = example("004-rin", "stage"), example("004-rin", "prod")
+    nats = stage.components["nats"]
+    assert isinstance(nats, Nats) and len(nats.streams[0].consumers) == 2 and nats.auth
+    assert stage.backup.restore_drill == "monthly" and stage.promotion.requires == ["contract"]
+    assert (prod.rollout.strategy, prod.rollout.auto_rollback) == ("canary", True)
+    assert prod.promotion.requires == ["contract", "smoke", "replay"] and prod.promotion.approval
+    assert set(prod.replay.consumers) == {"search", "ranking"}
     assert load("marketplace-prod").secrets["db-password"].aws == "marketplace/prod/db"
