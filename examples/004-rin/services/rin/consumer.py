@@ -8,7 +8,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import nats.errors
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 Apply = Callable[[AsyncConnection[Any], dict[str, Any]], Awaitable[None]]
 
 
-def consume(apply: Apply) -> Callable[[Runtime], Awaitable[None]]:
+def consume(apply: Apply) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
     """A background job draining the consumer `CONSUMER` of `NATS_STREAM` through ``apply``."""
 
     async def run(runtime: Runtime) -> None:

@@ -54,7 +54,9 @@ async def forward(request: Request) -> Response:
     except httpx.HTTPError as exc:
         return JSONResponse({"error": f"{service} unavailable: {exc}"}, status_code=502)
     return Response(
-        answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type")
+        answer.content,
+        status_code=answer.status_code,
+        media_type=answer.headers.get("content-type"),
     )
 
 

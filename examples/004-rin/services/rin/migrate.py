@@ -28,7 +28,7 @@ def migrate() -> None:
         for path in sorted(folder.glob("*.sql")):
             if path.name in done:
                 continue
-            conn.execute(path.read_text())  # type: ignore[arg-type]
+            conn.execute(path.read_text().encode())
             conn.execute("INSERT INTO schema_migrations (name) VALUES (%s)", (path.name,))
             log.info("applied %s", path.name)
 

@@ -41,9 +41,7 @@ async def rank(conn: AsyncConnection[Any], event: dict[str, Any]) -> None:
     )
     key = f"contacts/{data['owner_id']}/{data['contact_id']}.json"
     body = json.dumps(data, sort_keys=True).encode()
-    await asyncio.to_thread(
-        lake().put_object, Bucket=os.environ["LAKE_BUCKET"], Key=key, Body=body
-    )
+    await asyncio.to_thread(lake().put_object, Bucket=os.environ["LAKE_BUCKET"], Key=key, Body=body)
 
 
 async def ranks(request: Request) -> Response:

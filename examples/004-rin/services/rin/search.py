@@ -64,6 +64,4 @@ async def query(request: Request) -> Response:
 
 
 def search() -> Starlette:
-    return service_app(
-        "search", [Route("/v1/search", query)], background=[consume(project)]
-    )
+    return service_app("search", [Route("/v1/search", query)], background=[consume(project)])

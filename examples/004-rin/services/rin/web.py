@@ -12,7 +12,7 @@ import hmac
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg.errors import ForeignKeyViolation
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -48,7 +49,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-Background = Callable[[Runtime], Awaitable[None]]
+Background = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 async def healthz(request: Request) -> Response:
@@ -100,8 +101,9 @@ def service_app(
         exception_handlers={BadRequest: bad_request, ForeignKeyViolation: unknown_reference},
     )
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         caller = request.headers.get("x-rin-caller", "-")
         if internal and request.url.path not in OPEN_PATHS and not _authorized(request, token):
             response: Response = JSONResponse({"error": "service token required"}, status_code=401)
@@ -114,6 +116,7 @@ def service_app(
             )
         return response
 
+    app.add_middleware(BaseHTTPMiddleware, dispatch=guard)
     return app
 
 

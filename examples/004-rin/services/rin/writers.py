@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.applications import Starlette
 
 from rin import outbox
 from rin.web import Runtime, body, check_uuid, service_app
@@ -40,7 +40,10 @@ async def _created(request: Request, sql: str, params: dict[str, str], event: st
 
 async def create_owner(request: Request) -> Response:
     fields = await body(request, "handle", "display_name")
-    sql = "INSERT INTO owners (id, handle, display_name) VALUES (%(owner_id)s, %(handle)s, %(display_name)s)"
+    sql = (
+        "INSERT INTO owners (id, handle, display_name) "
+        "VALUES (%(owner_id)s, %(handle)s, %(display_name)s)"
+    )
     return await _created(request, sql, {"owner_id": str(uuid.uuid4()), **fields}, "owner.created")
 
 
@@ -50,7 +53,9 @@ async def create_contact(request: Request) -> Response:
         "INSERT INTO contacts (id, owner_id, name, circle) "
         "VALUES (%(contact_id)s, %(owner_id)s, %(name)s, %(circle)s)"
     )
-    return await _created(request, sql, {"contact_id": str(uuid.uuid4()), **fields}, "contact.created")
+    return await _created(
+        request, sql, {"contact_id": str(uuid.uuid4()), **fields}, "contact.created"
+    )
 
 
 async def put_profile(request: Request) -> Response:
@@ -62,7 +67,8 @@ async def put_profile(request: Request) -> Response:
         "bio": str(data.get("bio") or ""),
     }
     sql = (
-        "INSERT INTO profiles (owner_id, headline, bio) VALUES (%(owner_id)s, %(headline)s, %(bio)s) "
+        "INSERT INTO profiles (owner_id, headline, bio) "
+        "VALUES (%(owner_id)s, %(headline)s, %(bio)s) "
         "ON CONFLICT (owner_id) DO UPDATE SET headline = EXCLUDED.headline, bio = EXCLUDED.bio, "
         "updated_at = now()"
     )
@@ -71,8 +77,13 @@ async def put_profile(request: Request) -> Response:
 
 async def open_dispute(request: Request) -> Response:
     fields = await body(request, "owner_id", "reason")
-    sql = "INSERT INTO disputes (id, owner_id, reason) VALUES (%(dispute_id)s, %(owner_id)s, %(reason)s)"
-    return await _created(request, sql, {"dispute_id": str(uuid.uuid4()), **fields}, "dispute.opened")
+    sql = (
+        "INSERT INTO disputes (id, owner_id, reason) "
+        "VALUES (%(dispute_id)s, %(owner_id)s, %(reason)s)"
+    )
+    return await _created(
+        request, sql, {"dispute_id": str(uuid.uuid4()), **fields}, "dispute.opened"
+    )
 
 
 def identity() -> Starlette:

@@ -24,7 +24,16 @@ T = TypeVar("T")
 DEADLINE = 20.0
 DATA_PLANE = ("postgres", "nats", "aws")
 PUBLISHED: dict[str, set[str]] = {
-    "dev": {"ingress", "gateway", "identity", "contacts", "profile", "disputes", "ranking", "search"},
+    "dev": {
+        "ingress",
+        "gateway",
+        "identity",
+        "contacts",
+        "profile",
+        "disputes",
+        "ranking",
+        "search",
+    },
     "stage": {"ingress"},
     "prod": {"ingress"},
 }
@@ -125,7 +134,11 @@ def test_a_contact_reaches_the_ranking_and_the_lake(
     api_url: str, s3_client: Any, greenroom_env: Any
 ) -> None:
     owner = new_owner(api_url)
-    contact = {"owner_id": owner["owner_id"], "name": f"friend {owner['handle']}", "circle": "close"}
+    contact = {
+        "owner_id": owner["owner_id"],
+        "name": f"friend {owner['handle']}",
+        "circle": "close",
+    }
     status, created = http("POST", f"{api_url}/v1/contacts", contact)
     assert status == 201, created
 
