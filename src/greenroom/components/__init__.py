@@ -44,12 +44,14 @@ BUILTIN = (
     "alertmanager",
     "app",
     "aws",
+    "http_stub",
     "ingress",
     "nats",
     "postgres",
     "postgres_exporter",
     "prometheus",
     "redis",
+    "smtp_sink",
 )
 """The modules under greenroom.components that hold a kind."""
 

@@ -19,12 +19,14 @@ def test_every_model_kind_has_a_component_and_a_spec_model():
     assert kinds() == (
         "alertmanager",
         "aws",
+        "http-stub",
         "ingress",
         "nats",
         "postgres",
         "postgres-exporter",
         "prometheus",
         "redis",
+        "smtp-sink",
     )
     for kind in kinds():
         assert get(kind).kind == kind
