@@ -1,15 +1,16 @@
 """examples/004-rin: dev and prod come up and pass smoke and network; a write travels the outbox
 and JetStream into the search projection; the data zone is never published, the gateway alone is
 behind the ingress, service calls carry the service token and are logged, and prod's NATS
-refuses a client without its token. Stage has prod's topology and is left to the example's own
-`greenroom up stage` to keep this module's time down."""
+refuses a client without its token; on dev the recorded stream replays deterministically. Stage
+has prod's topology and is left to the example's own `greenroom up stage` to keep this module's
+time down."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from seed_examples import EnvRun, bring_up
+from seed_examples import EnvRun, bring_up, run_suite
 
 SERVICES = {"gateway", "identity", "contacts", "profile", "disputes", "ranking", "search"}
 PUBLISHED = {"dev": {"ingress"} | SERVICES, "prod": {"ingress"}}
@@ -76,3 +77,13 @@ def test_nats_asks_for_its_token_in_prod_only(rin: EnvRun) -> None:
 def test_calls_through_the_gateway_are_logged_with_their_caller(rin: EnvRun) -> None:
     logs = rin.example.run("logs", rin.name, "--service", "identity")
     assert "POST /v1/owners 201 caller=gateway" in logs.stdout + logs.stderr
+
+
+def test_a_replay_of_the_recorded_stream_is_deterministic_idempotent_and_survives_a_pause(
+    rin: EnvRun,
+) -> None:
+    if rin.name != "dev":
+        pytest.skip("the replay empties what it compares; one environment is enough")
+    replay = run_suite(rin.example, "replay", rin.name)
+    assert replay.returncode == 0, replay.output[-3000:]
+    assert set(replay.verdicts.values()) == {"passed"}, replay.verdicts

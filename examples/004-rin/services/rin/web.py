@@ -89,9 +89,10 @@ def service_app(
             yield
         finally:
             runtime.stop.set()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            if runtime.tasks:
+                await asyncio.wait(runtime.tasks, timeout=5)
             if runtime.nc is not None:
-                await runtime.nc.drain()
+                await runtime.nc.close()
             if runtime.pool is not None:
                 await runtime.pool.close()
 
