@@ -75,4 +75,18 @@ def test_jetstream_consumers_zones_and_drills() -> None:
     assert (prod.rollout.strategy, prod.rollout.auto_rollback) == ("canary", True)
     assert prod.promotion.requires == ["contract", "smoke", "replay"] and prod.promotion.approval
     assert set(prod.replay.consumers) == {"search", "ranking"}
-    assert load("marketplace-prod").secrets["db-password"].aws == "marketplace/prod/db"
+
+
+def test_each_marketplace_environment_deploys_from_its_branch_with_its_slo() -> None:
+    dev, stage, prod = (example("000-marketplace", name) for name in ("dev", "stage", "prod"))
+    assert (dev.promotion.branches, stage.promotion.branches) == (["develop"], ["release/*"])
+    assert (prod.promotion.tags, prod.promotion.signed_tags, prod.promotion.from_env) == (
+        "v*.*.*",
+        True,
+        "stage",
+    )
+    assert (stage.slo.error_rate_percent, prod.slo.error_rate_percent) == (5, 1)
+    assert {prod.components["payments"].kind, prod.components["mail"].kind} == {
+        "http-stub",
+        "smtp-sink",
+    }
