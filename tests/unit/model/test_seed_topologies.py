@@ -12,6 +12,7 @@ from greenroom.components.nats.spec import Nats
 from greenroom.components.postgres.spec import Postgres
 from greenroom.components.redis import Redis
 from greenroom.model import Environment, available_environments, load_from_dir
+from greenroom.render.diff import diff
 
 SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -34,6 +35,21 @@ def example(folder: str, name: str) -> Environment:
 @pytest.mark.parametrize(("folder", "name"), EVERY)
 def test_every_seed_environment_is_valid(folder: Path, name: str) -> None:
     assert set(load(name, folder).zones) == {"edge", "app", "data", "ops"}
+
+
+@pytest.mark.parametrize(
+    ("folder", "a", "b"),
+    [
+        ("000-marketplace", "dev", "stage"),
+        ("000-marketplace", "stage", "prod"),
+        ("001-calndr", "stage", "prod"),
+        ("002-astra", "dev", "stage"),
+        ("002-astra", "stage", "prod"),
+    ],
+)
+def test_an_examples_environments_differ_only_where_declared(folder: str, a: str, b: str) -> None:
+    differences = diff(example(folder, a), example(folder, b))
+    assert differences and [d.path for d in differences if not d.intended] == []
 
 
 def test_staging_and_production_differ_only_where_declared() -> None:
