@@ -2,14 +2,18 @@
 
 Connections come from the task's environment: PG* and PGPASSWORD_FILE, REDIS_URL (and
 REDIS_PASSWORD_FILE where Redis has auth), AWS_ENDPOINT_URL and the names of its bucket, log
-group, parameters and alerts topic.
+group, parameters and alerts topic, PLACES_URL (Google Places) and SMTP_HOST/SMTP_PORT (SES).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import smtplib
 import time
+import urllib.parse
+import urllib.request
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -67,6 +71,27 @@ def configuration() -> dict[str, object]:
     return found
 
 
+def places(query: str) -> object:
+    """A text search on Google Places with the key the task reads from SSM."""
+    name = f"{os.environ['PARAMETER_PREFIX']}/google-places-api-key"
+    key = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    url = f"{os.environ['PLACES_URL']}/maps/api/place/textsearch/json?" + urllib.parse.urlencode(
+        {"query": query, "key": key}
+    )
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())["results"]
+
+
+def invite(address: str, title: str) -> None:
+    """The invitation mail, through SES's SMTP interface."""
+    message = EmailMessage()
+    message["From"], message["To"] = os.environ["MAIL_FROM"], address
+    message["Subject"] = f"You are invited: {title}"
+    message.set_content(f"{title} is on your Calndr.")
+    with smtplib.SMTP(os.environ["SMTP_HOST"], int(os.environ["SMTP_PORT"]), timeout=10) as smtp:
+        smtp.send_message(message)
+
+
 class Handler(BaseHTTPRequestHandler):
     def _answer(self, status: int, body: object) -> None:
         data = json.dumps(body).encode()
@@ -96,6 +121,9 @@ class Handler(BaseHTTPRequestHandler):
                 )
             elif self.path == "/api/config":
                 self._answer(200, configuration())
+            elif self.path.startswith("/api/places?"):
+                query = urllib.parse.parse_qs(self.path.partition("?")[2]).get("query", [""])[0]
+                self._answer(200, {"results": places(query)})
             else:
                 self._answer(404, {"error": f"no route {self.path}"})
         except Exception as exc:  # an unhealthy dependency is a 503 with its reason
@@ -106,7 +134,8 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error": f"no route {self.path}"})
             return
         length = int(self.headers.get("Content-Length") or 0)
-        title = str(json.loads(self.rfile.read(length) or b"{}").get("title", "")).strip()
+        body = json.loads(self.rfile.read(length) or b"{}")
+        title = str(body.get("title", "")).strip()
         if not title:
             self._answer(400, {"error": "an event needs a title"})
             return
@@ -116,6 +145,8 @@ class Handler(BaseHTTPRequestHandler):
             ).fetchone()
             (count,) = conn.execute("SELECT count(*) FROM events").fetchone()
         cache().set(CACHE_KEY, count)
+        for address in body.get("invite", []):
+            invite(str(address), title)
         self._answer(201, {"id": event_id, "title": title})
 
     def log_message(self, format: str, *args: object) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any
@@ -64,6 +65,35 @@ def test_the_backend_reads_its_own_parameters_and_assets_bucket(
     prefix = greenroom_env.services["backend"].env["PARAMETER_PREFIX"]
     assert config["parameters"] == [f"{prefix}/google-places-api-key"]
     assert config["assets_bucket"] is True
+
+
+def test_places_are_searched_with_the_key_the_task_reads_from_ssm(
+    api_url: str, service_urls: dict[str, str], ssm_client: Any, greenroom_env: Any
+) -> None:
+    query = f"coffee {uuid.uuid4().hex[:6]}"
+    status, found = http("GET", f"{api_url}/api/places?" + urllib.parse.urlencode({"query": query}))
+    assert status == 200, found
+    assert found["results"][0]["place_id"] == "replica-place-1"
+    prefix = greenroom_env.services["backend"].env["PARAMETER_PREFIX"]
+    parameter = ssm_client.get_parameter(
+        Name=f"{prefix}/google-places-api-key", WithDecryption=True
+    )
+    _, received = http("GET", f"{service_urls['places']}/__stub/requests")
+    sent = [
+        urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
+        for r in received
+        if r["path"].startswith("/maps/api/place/textsearch/json?")
+    ]
+    assert {"query": [query], "key": [parameter["Parameter"]["Value"]]} in sent
+
+
+def test_an_invitation_is_mailed_through_ses(api_url: str, service_urls: dict[str, str]) -> None:
+    title, guest = f"dinner {uuid.uuid4().hex[:8]}", f"guest-{uuid.uuid4().hex[:6]}@example.com"
+    status, created = http("POST", f"{api_url}/api/events", {"title": title, "invite": [guest]})
+    assert status == 201, created
+    _, messages = http("GET", f"{service_urls['ses']}/messages")
+    (mail,) = [m for m in messages if m["to"] == [guest]]
+    assert (mail["from"], mail["subject"]) == ("no-reply@calndr.club", f"You are invited: {title}")
 
 
 def test_redis_asks_for_a_password_only_where_the_seed_enables_auth(
