@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from greenroom.components.aws.provision import create_bucket
 from greenroom.drills import faults
 from greenroom.drills.common import (
     HINT,
@@ -133,7 +134,7 @@ def run_backup_drill(target: Target, project: str, image: str) -> BackupDrill:
         raise ReplicaError(f"{target.env} has no AWS emulator to hold the backup", hint="envs/")
     s3 = aws.client("s3")
     bucket = f"greenroom-backups-{project}"[:63]
-    s3.create_bucket(Bucket=bucket)
+    create_bucket(s3, bucket, aws.region)
     run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     clock = Timeline()
     work = Path(tempfile.mkdtemp(prefix="greenroom-drill-"))

@@ -72,17 +72,23 @@ def _error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
+def create_bucket(s3: Any, name: str, region: str) -> None:
+    """Create ``name`` in ``region`` (outside us-east-1 S3 wants the region said); one that is
+    already there is kept."""
+    kwargs: dict[str, Any] = {"Bucket": name}
+    if region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**kwargs)
+    except Exception as exc:
+        if _error_code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            raise
+
+
 def _buckets(spec: Aws, target: AwsTarget, report: Report) -> None:
     s3 = target.client("s3")
     for bucket in spec.buckets:
-        kwargs: dict[str, Any] = {"Bucket": bucket.name}
-        if target.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-        try:
-            s3.create_bucket(**kwargs)
-        except Exception as exc:
-            if _error_code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
-                raise
+        create_bucket(s3, bucket.name, target.region)
         if bucket.versioning:
             s3.put_bucket_versioning(
                 Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"}
