@@ -39,8 +39,9 @@ def test_every_declared_network_path_holds(calndr: EnvRun) -> None:
 
 
 @pytest.mark.xfail(
-    reason="a Docker bridge is not directional (postgres, redis and aws could open connections to "
-    "the backend that may reach them), and the public domain is not emulable",
+    reason="a Docker bridge is not directional (the stores, the emulator and the providers' stubs "
+    "could open connections to the backend that may reach them), and the public domain is not "
+    "emulable",
     strict=True,
 )
 def test_network_parity_reaches_its_target(calndr: EnvRun) -> None:
