@@ -21,12 +21,12 @@ def need(var: str) -> str:
     return value
 
 
-def postgres_conninfo() -> str:
-    """libpq reads PGHOST, PGPORT, PGUSER and PGDATABASE itself; the password comes from a file."""
+def load_postgres_password() -> None:
+    """libpq reads PGHOST, PGPORT, PGUSER and PGDATABASE itself, and PGPASSWORD once it is set from
+    its file; psycopg then connects with an empty conninfo."""
     password = secret("PGPASSWORD")
     if password:
         os.environ["PGPASSWORD"] = password
-    return ""
 
 
 def nats_options() -> dict[str, object]:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import psycopg
 
-from rin.config import postgres_conninfo
+from rin.config import load_postgres_password
 
 log = logging.getLogger(__name__)
 
 
 def migrate() -> None:
-    postgres_conninfo()
+    load_postgres_password()
     folder = Path(os.environ.get("MIGRATIONS_DIR", "/srv/migrations"))
     conn = _connect()
     with conn:

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rin.config import nats_options, postgres_conninfo, secret
+from rin.config import load_postgres_password, nats_options, secret
 from rin.metrics import REQUESTS
 
 log = logging.getLogger("rin")
@@ -76,7 +76,7 @@ def service_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime(name)
         if postgres:
-            postgres_conninfo()
+            load_postgres_password()
             runtime.pool = AsyncConnectionPool("", min_size=1, max_size=4, open=False)
             await runtime.pool.open(wait=True, timeout=60)
         if jetstream:
