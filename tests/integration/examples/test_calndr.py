@@ -15,6 +15,8 @@ TEAM_RULES = (
     "test_redis_asks_for_a_password_only_where_the_seed_enables_auth",
     "test_a_read_replica_streams_from_the_primary_only_in_production",
     "test_email_alerts_have_their_topic_only_in_production",
+    "test_places_are_searched_with_the_key_the_task_reads_from_ssm",
+    "test_an_invitation_is_mailed_through_ses",
 )
 
 
