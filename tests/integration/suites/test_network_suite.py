@@ -72,11 +72,6 @@ def test_the_run_is_evidence_with_its_parity(network_run: NetworkRun) -> None:
     assert report["verified"] + report["not_emulable"] == len(report["properties"])
 
 
-@pytest.mark.xfail(
-    reason="the NATS monitoring port shares the network of the clients its rule admits on 4222 "
-    "only, and public domains (or *.localhost on a resolver without RFC 6761) are not emulable",
-    strict=True,
-)
 def test_parity_reaches_its_target(network_run: NetworkRun) -> None:
     assert network_run.report["percent_verified"] >= TARGET_PERCENT
     assert network_run.error is None

@@ -48,7 +48,11 @@ def test_localstack_loads_only_the_services_the_model_uses():
 def test_nats_runs_jetstream_and_names_a_concrete_subject():
     spec = Nats(streams=[{"name": "ORDERS", "subjects": ["orders.>", "orders.created"]}])
     part = bind("nats", spec)
-    assert part.services(ENV, CTX)["nats"]["command"] == ["-js", "-sd", "/data", "-m", "8222"]
+    fragment = part.services(ENV, CTX)["nats"]
+    assert fragment["command"] == ["-c", "/etc/greenroom/nats.conf", "-js", "-sd", "/data"]
+    assert "./nats/nats.conf:/etc/greenroom/nats.conf:ro" in fragment["volumes"]
+    assert part.container_ports() == {"nats": (4222,)}, "monitoring stays inside the container"
+    assert 'http: "127.0.0.1:8222"' in part.files(ENV)["nats/nats.conf"]
     assert part.client().env == {
         "NATS_URL": "nats://nats:4222",
         "NATS_STREAM": "ORDERS",
@@ -61,7 +65,7 @@ def test_nats_token_is_read_from_the_secret_file_not_the_command_line():
     fragment = part.services(ENV, CTX)["nats"]
     assert 'NATS_TOKEN="$$(cat /run/secrets/nats-token)"' in fragment["entrypoint"][2]
     assert "--auth" not in " ".join(fragment["entrypoint"])
-    assert "token: $NATS_TOKEN" in part.files(ENV)["nats/auth.conf"]
+    assert "token: $NATS_TOKEN" in part.files(ENV)["nats/nats.conf"]
 
 
 def test_redis_persistence_uses_a_named_volume_and_append_only_file():

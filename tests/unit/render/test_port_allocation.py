@@ -15,7 +15,7 @@ def test_ports_follow_the_base_and_probe_past_collisions(make_env):
         "api": {8000: 25000},
         "aws": {4566: 25566},
         "ingress": {8080: 25080},
-        "nats": {4222: 25222, 8222: 25223},
+        "nats": {4222: 25222},
         "postgres": {5432: 25432},
         "redis": {6379: 25379},
         "worker": {8001: 25001},

@@ -28,6 +28,12 @@ SHOP: dict[str, Any] = {
     },
     "services": {
         "api": {"build": "app", "port": 8000, "depends_on": ["postgres", "nats", "aws"]},
+        "search": {
+            "build": "app",
+            "port": 8000,
+            "health_port": 9100,
+            "allow_from": [{"from": "api", "ports": [8000]}],
+        },
     },
 }
 ENV = Environment.model_validate(SHOP)
@@ -73,7 +79,7 @@ def test_the_model_declares_paths_closures_exposure_internet_and_domains() -> No
     assert "reach:api->postgres:5432" in ids
     assert "reach:ingress->api:8000" in ids
     assert "closed:aws->postgres:5432" in ids
-    assert "closed:api->nats:8222" in ids, "a port the rule leaves out is closed"
+    assert "closed:api->search:9100" in ids, "a port the rule leaves out is closed"
     assert "closed:aws->api:8000" not in ids, "api declares no rule of its own"
     assert {"exposure:ingress:8080", "exposure:postgres:5432"} <= ids
     assert {"internet:postgres", "internet:nats"} <= ids
@@ -95,10 +101,10 @@ def test_a_container_attached_by_hand_fails_naming_both_ends_and_the_network() -
 
 
 def test_a_port_left_out_of_a_rule_on_a_shared_network_is_not_emulable() -> None:
-    live = live_with(as_rendered(), {"api": [("nats", 8222, "nats")]})
-    judged = judge(Property("closed", "api", "nats", "nats", 8222), live, LAYOUT, TABLE)
+    live = live_with(as_rendered(), {"api": [("search", 9100, "search")]})
+    judged = judge(Property("closed", "api", "search", "search", 9100), live, LAYOUT, TABLE)
     assert judged.verdict == "not emulable"
-    assert "share network to-nats by design" in judged.reason
+    assert "share network to-search by design" in judged.reason
 
 
 def test_a_closed_path_that_stays_closed_is_verified_and_an_open_one_that_does_not_fails() -> None:

@@ -38,8 +38,14 @@ if TYPE_CHECKING:
 
 PORT = 4222
 MONITOR = 8222
-FLAGS = ["-js", "-sd", "/data", "-m", str(MONITOR)]
-AUTH_CONF = "/etc/greenroom/nats-auth.conf"
+CONF = "/etc/greenroom/nats.conf"
+FLAGS = ["-c", CONF, "-js", "-sd", "/data"]
+SERVER = f"""\
+# Clients on {PORT}, on every network the server is on. HTTP monitoring (also the healthcheck)
+# on the container's loopback only: a network cannot admit a client to one port and not another.
+port: {PORT}
+http: "127.0.0.1:{MONITOR}"
+"""
 AUTH = """\
 # The token comes from the environment, which the entrypoint fills from the secret file.
 authorization {
@@ -61,7 +67,8 @@ def subject_covers(pattern: str, subject: str) -> bool:
 
 @register("nats")
 class NatsComponent(Base[Nats]):
-    """Monitoring on 8222 doubles as the health endpoint; data lives in a named volume."""
+    """Monitoring on 8222, inside the container only, doubles as the health endpoint; data lives
+    in a named volume."""
 
     spec_model = Nats
     fixtures: ClassVar[Mapping[str, Fixture]] = {
@@ -100,7 +107,7 @@ class NatsComponent(Base[Nats]):
     shape = "queue"
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
-        return {self.name: (PORT, MONITOR)}
+        return {self.name: (PORT,)}
 
     def _token(self) -> str | None:
         return self.spec.token.secret if self.spec.auth and self.spec.token else None
@@ -109,7 +116,7 @@ class NatsComponent(Base[Nats]):
         fragment: Fragment = {
             "image": ctx.image("nats", self.spec.version),
             "command": list(FLAGS),
-            "volumes": [f"{self.name}-data:/data"],
+            "volumes": [f"{self.name}-data:/data", f"./{self.name}/nats.conf:{CONF}:ro"],
             "healthcheck": healthcheck(
                 ["CMD", "wget", "-qO-", f"http://127.0.0.1:{MONITOR}/healthz"]
             ),
@@ -118,11 +125,10 @@ class NatsComponent(Base[Nats]):
         if token is not None:
             fragment["entrypoint"] = shell(
                 f'export NATS_TOKEN="$(cat {secret_path(token)})" && '
-                f"exec nats-server -c {AUTH_CONF} {' '.join(FLAGS)}"
+                f"exec nats-server {' '.join(FLAGS)}"
             )
             fragment["command"] = []
             fragment["secrets"] = [token]
-            fragment["volumes"].append(f"./{self.name}/auth.conf:{AUTH_CONF}:ro")
         return {self.name: fragment}
 
     def caption(self) -> str:
@@ -133,7 +139,7 @@ class NatsComponent(Base[Nats]):
         return (f"{self.name}-data",)
 
     def files(self, env: Environment) -> dict[str, str]:
-        return {f"{self.name}/auth.conf": AUTH} if self._token() else {}
+        return {f"{self.name}/nats.conf": SERVER + (AUTH if self._token() else "")}
 
     def secrets(self) -> tuple[str, ...]:
         token = self._token()

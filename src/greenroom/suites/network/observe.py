@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from greenroom.components import parts
 from greenroom.model.environment import Environment
-from greenroom.suites.network.parity import LOOPBACK, Live, local_name
-from greenroom.suites.network.probe import attempts_from, boxes, host_outcomes, network_options
+from greenroom.suites.network.parity import LOOPBACK, Live
+from greenroom.suites.network.probe import (
+    attempts_from,
+    boxes,
+    host_outcomes,
+    local_name,
+    network_options,
+)
 
 
 def observe(env: Environment, project: str) -> Live:

@@ -16,7 +16,7 @@ from greenroom.model.environment import Environment
 from greenroom.model.reach import Admissions, admissions, admits, egress_allows
 from greenroom.render.ports import published, reach
 from greenroom.render.topology import Topology, topology
-from greenroom.suites.network.probe import Attempt, Box
+from greenroom.suites.network.probe import Attempt, Box, local_name
 
 Kind = Literal["reach", "closed", "exposure", "internet", "domain"]
 Verdict = Literal["verified", "not emulable", "failed"]
@@ -240,11 +240,6 @@ PUBLIC_DNS = (
 )
 
 
-def local_name(domain: str) -> bool:
-    """`localhost` and `*.localhost` resolve to loopback on any machine (RFC 6761)."""
-    return domain == "localhost" or domain.endswith(".localhost")
-
-
 def _domain(prop: Property, live: Live) -> Judgement:
     if not local_name(prop.detail):
         return Judgement("not emulable", PUBLIC_DNS)
@@ -261,12 +256,6 @@ def _domain(prop: Property, live: Live) -> Judgement:
     outcomes = {live.host.get((prop.detail, port)) for port in public}
     if "open" in outcomes:
         return Judgement("verified")
-    if outcomes == {"unresolved"}:
-        return Judgement(
-            "not emulable",
-            f"this host's resolver does not map {prop.detail} to loopback (RFC 6761 asks it to; "
-            "browsers do)",
-        )
     return Judgement("failed", f"{prop.detail} does not reach any public port of the replica")
 
 

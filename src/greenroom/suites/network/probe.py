@@ -208,8 +208,20 @@ def attempts_from(
     ]
 
 
+def local_name(domain: str) -> bool:
+    """`localhost` and `*.localhost` are loopback on any machine (RFC 6761), as browsers and curl
+    treat them whatever the host's resolver says."""
+    return domain == "localhost" or domain.endswith(".localhost")
+
+
 def host_outcome(address: str, port: int) -> str:
     """Whether ``address:port`` accepts a connection from the host."""
+    try:
+        socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        if not local_name(address):
+            return "unresolved"
+        address = "127.0.0.1"
     try:
         with socket.create_connection((address, port), timeout=TIMEOUT):
             return "open"
