@@ -45,11 +45,13 @@ def _run(env: str, folder: Path) -> tuple[Entry, dict[str, Any], SuiteError | No
 @pytest.fixture(scope="module", params=["dev", "stage", "prod"])
 def network_run(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[NetworkRun]:
     env = request.param
+    shared = bool(project_containers(Replica.open(env).project))  # the session's dev replica
     replica = up(env)
     try:
         yield NetworkRun(replica, *_run(env, tmp_path_factory.mktemp(env)))
     finally:
-        down(env, volumes=True, yes=True)
+        if not shared:
+            down(env, volumes=True, yes=True)
 
 
 def test_every_declared_path_holds_and_what_cannot_be_checked_says_why(
