@@ -110,6 +110,7 @@ def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, mask
                 name: (len(found), name in replica.parts and one_shot(replica.parts[name]))
                 for name, found in containers.items()
             },
+            started=noop.started_at(c.id for found in containers.values() for c in found),
             endpoints=printed,
         )
     replica.save_state(state)

@@ -20,6 +20,7 @@ from typing import Any
 import greenroom
 from greenroom.listing import Listing
 from greenroom.paths import project_root, replica_dir
+from greenroom.runtime.containers import ContainerInfo
 
 STATE_KEY = "noop"
 _VARIABLE_PREFIXES = ("GREENROOM_", "DOCKER_")
@@ -77,16 +78,18 @@ def record(
     watched: Sequence[str],
     images: Mapping[str, str],
     expect: Mapping[str, tuple[int, bool]],
+    started: Mapping[str, str],
     endpoints: Listing,
 ) -> dict[str, Any]:
     """What the state keeps for the next `up`: the inputs' fingerprint, the image each `image:`
-    service ran (ref -> ID), the containers found per service (count, one-shot), and the masked
-    endpoints it printed."""
+    service ran (ref -> ID), the containers found per service (count, one-shot), when each of
+    them started (`started_at`), and the masked endpoints it printed."""
     return {
         "fingerprint": fingerprint(root, env_name, overrides, watched),
         "watched": sorted(set(watched)),
         "images": dict(images),
         "expect": {name: list(value) for name, value in expect.items()},
+        "started": dict(started),
         "endpoints": {
             "title": endpoints.title,
             "columns": list(endpoints.columns),
@@ -122,6 +125,30 @@ def up_to_date(env_name: str, overrides: Sequence[str] = ()) -> bool:
     return True
 
 
+def started_at(container_ids: Iterable[str]) -> dict[str, str]:
+    """Container ID -> when the engine last started it (one inspect each)."""
+    from greenroom.images.engine import api
+
+    client = api()
+    return {cid: str(client.inspect_container(cid)["State"]["StartedAt"]) for cid in container_ids}
+
+
+def _still_ready(container: ContainerInfo, started: Mapping[str, str]) -> bool:
+    """Healthy, or ready when the last `up` probed it and neither restarted nor failed a
+    healthcheck since: right after an `up` the engine's first healthcheck has not ticked yet."""
+    if container.ok:
+        return True
+    if container.status != "running" or container.health != "starting":
+        return False
+    from greenroom.images.engine import api
+
+    state = api().inspect_container(container.id)["State"]
+    return bool(
+        started.get(container.id) == state["StartedAt"]
+        and not (state.get("Health") or {}).get("FailingStreak")
+    )
+
+
 def _engine_agrees(state: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     from greenroom.images.engine import api
     from greenroom.runtime.containers import PROJECT_LABEL, by_service, container_info
@@ -141,6 +168,6 @@ def _engine_agrees(state: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
         if one_shot:
             if not found or any(c.status != "exited" or c.exit_code for c in found):
                 return False
-        elif len(found) != count or not all(c.ok for c in found):
+        elif len(found) != count or not all(_still_ready(c, facts["started"]) for c in found):
             return False
     return True
