@@ -302,12 +302,42 @@ class Rollout(Spec):
     strategy: Literal["rolling", "canary"] = "rolling"
     """`canary`: services behind the load balancer take traffic in `steps`, judged against `slo`."""
     canary_percent: Percent = 10
+    """The canary's first share of the traffic: the first of `steps` (which default to it, then
+    50 and 100)."""
     steps: list[Percent] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
+    """The canary's shares of the traffic, one bake and one judgement each, rising to 100."""
     bake_time: Duration = "5m"
     auto_rollback: bool = True
+    """Off: a canary that breaches its SLO halts at that step, traffic held, for a person to
+    roll back (`inv rollback ENV`) or promote a fix."""
     alarms: list[str] = Field(default_factory=list)
     """CloudWatch alarms that roll an ECS deployment back when they fire (with the circuit
     breaker, which rolls back tasks that fail to start)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_from_the_other(cls, data: Any) -> Any:
+        """Steps default to the canary's share, then 50 and 100; the share to the first step."""
+        if not isinstance(data, dict):
+            return data
+        share, steps = data.get("canary_percent"), data.get("steps")
+        if steps is None and isinstance(share, int | float) and not isinstance(share, bool):
+            return {**data, "steps": [share, *(s for s in (50, 100) if s > share)]}
+        if share is None and isinstance(steps, list) and steps:
+            return {**data, "canary_percent": steps[0]}
+        return data
+
+    @model_validator(mode="after")
+    def _steps_rise_from_the_canary_to_all(self) -> Rollout:
+        shown = ", ".join(f"{s:g}" for s in self.steps)
+        if not self.steps or self.steps[-1] != 100 or sorted(set(self.steps)) != self.steps:
+            raise ValueError(f"steps [{shown}] must rise, each above the last, to 100")
+        if self.steps[0] != self.canary_percent:
+            raise ValueError(
+                f"canary_percent {self.canary_percent:g} is not the first of steps [{shown}]: "
+                "the canary starts at its first step (set one of them, or both alike)"
+            )
+        return self
 
 
 class Slo(Spec):

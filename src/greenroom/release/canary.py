@@ -137,6 +137,14 @@ def run(
         bake(number, weight)
         verdict = judge(slo, source.read(r.canary, start, datetime.now(UTC) + timedelta(seconds=1)))
         on_step(Step(weight=weight, verdict="pass" if verdict.ok else "breach", says=verdict.says))
+        if not verdict.ok and not rollout.auto_rollback:
+            raise Refused(
+                "canary",
+                f"{service} breached its SLO at step {number} ({weight:g}% of traffic): "
+                f"{verdict.says}; halted there, as rollout.auto_rollback is off",
+                hint=f"`inv rollback {target.env}` puts every request back on the running "
+                f"release; `inv promote {target.env}` with a fixed build starts a new canary",
+            )
         if not verdict.ok:
             retreat(target, clients, service)
             raise Refused(

@@ -19,7 +19,8 @@ from greenroom.release.ledger import now
 from greenroom.release.target import MISSING, AwsTarget, aws_call
 
 KEY = "greenroom/releases.json"
-State = Literal["started", "done", "failed", "rolled-back", "interrupted"]
+State = Literal["started", "done", "failed", "rolled-back", "interrupted", "halted"]
+"""`halted`: a canary breached with `rollout.auto_rollback` off, its traffic held at that step."""
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,9 @@ def promote(
         except (Exception, KeyboardInterrupt) as exc:
             breach = isinstance(exc, Refused) and exc.gate == "canary"
             stopped = not isinstance(exc, Exception)
+            if isinstance(exc, Refused) and breach and not env.rollout.auto_rollback:
+                history.update(record, state="halted", steps=steps, note=exc.message)
+                raise
             _say(f"stopped ({type(exc).__name__}): restoring what ran before")
             restore(target, clients, env, previous)
             history.update(

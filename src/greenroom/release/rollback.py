@@ -18,8 +18,10 @@ from greenroom.release.target import aws_target
 
 
 def _destination(releases: list[Release], to: int | None) -> tuple[Release | None, dict[str, str]]:
-    """The release to return to and its task definitions (default: what ran before the current)."""
-    now = current(releases)
+    """The release to return to and its task definitions (default: what ran before the current,
+    or before a canary halted mid-way)."""
+    halted = releases[-1] if releases and releases[-1].state == "halted" else None
+    now = halted or current(releases)
     if to is not None:
         found = next((r for r in releases if r.number == to), None)
         if found is None or found.state != "done" or not found.task_definitions:

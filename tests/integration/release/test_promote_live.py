@@ -159,6 +159,30 @@ def test_a_canary_breaching_its_slo_halts_and_rolls_back(
     assert [s["verdict"] for s in release["steps"]] == ["pass"] * (step - 1) + ["breach"]
 
 
+def test_a_canary_without_auto_rollback_halts_with_its_traffic_held_until_rolled_back(
+    project: Project, infra: Infra, images: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ready_for_prod(project, infra, images)
+    overrides = [*infra.overrides("prod"), "rollout.auto_rollback=false"]
+
+    def bake(number: int, weight: float) -> None:
+        infra.metrics("prod", requests=200, errors=40 if number == 2 else 0)
+
+    with pytest.raises(Refused) as refused:
+        promote("prod", overrides=overrides, bake=bake)
+    assert "at step 2" in str(refused.value) and "halted there" in str(refused.value)
+    assert "inv rollback prod" in (refused.value.hint or "")
+    assert infra.weights("prod") == {"web": 50, "web-canary": 50}
+    main = infra.task_definition("prod", "web")["taskDefinitionArn"]
+    assert main == infra.created["prod"], "the main service still runs what ran before"
+    (release,) = history(infra, "prod", capsys)
+    assert release["state"] == "halted"
+    rollback("prod", overrides=overrides)
+    assert infra.weights("prod") == {"web": 100, "web-canary": 0}
+    assert infra.desired("prod", "web-canary") == 0
+    assert untouched(infra, "prod")
+
+
 KILLED_AT_STEP_2 = """
 import os
 from greenroom.release.promote import promote
