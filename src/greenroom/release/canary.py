@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from greenroom.model.types import Rollout, Slo
+from greenroom.model.types import Rollout, Slo, parse_duration
 from greenroom.release.deploy import ecs
 from greenroom.release.errors import Refused
 from greenroom.release.history import Step
@@ -135,7 +135,10 @@ def run(
         weigh(clients.elbv2, r, weight)
         start = datetime.now(UTC) - timedelta(seconds=1)
         bake(number, weight)
-        verdict = judge(slo, source.read(r.canary, start, datetime.now(UTC) + timedelta(seconds=1)))
+        # The SLO's window of this step: its last `slo.window`, or all of it when it is shorter.
+        end = datetime.now(UTC) + timedelta(seconds=1)
+        since = max(start, end - timedelta(seconds=parse_duration(slo.window)))
+        verdict = judge(slo, source.read(r.canary, since, end))
         on_step(Step(weight=weight, verdict="pass" if verdict.ok else "breach", says=verdict.says))
         if not verdict.ok and not rollout.auto_rollback:
             raise Refused(
