@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from greenroom.components.aws.spec import Aws, Queue
+from greenroom.components.aws.spec import Aws, LifecycleRule, Queue
 from greenroom.components.report import Report
 from greenroom.errors import ReplicaError
 from greenroom.model.types import SecretRef, parse_duration
@@ -94,19 +94,34 @@ def _buckets(spec: Aws, target: AwsTarget, report: Report) -> None:
                 Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"}
             )
         if bucket.lifecycle:
-            rules = [
-                {
-                    "ID": f"expire-{i}",
-                    "Filter": {"Prefix": rule.prefix},
-                    "Status": "Enabled",
-                    "Expiration": {"Days": rule.expire_days},
-                }
-                for i, rule in enumerate(bucket.lifecycle)
-            ]
+            rules = [lifecycle_rule(i, rule) for i, rule in enumerate(bucket.lifecycle)]
             s3.put_bucket_lifecycle_configuration(
                 Bucket=bucket.name, LifecycleConfiguration={"Rules": rules}
             )
         report.add(f"s3 bucket {bucket.name}")
+
+
+def lifecycle_rule(index: int, rule: LifecycleRule) -> dict[str, Any]:
+    """One rule of S3's lifecycle configuration, as PutBucketLifecycleConfiguration takes it."""
+    out: dict[str, Any] = {
+        "ID": f"rule-{index}",
+        "Filter": {"Prefix": rule.prefix},
+        "Status": "Enabled",
+    }
+    if rule.expire_days:
+        out["Expiration"] = {"Days": rule.expire_days}
+    if rule.transitions:
+        out["Transitions"] = [
+            {"Days": t.days, "StorageClass": t.storage_class} for t in rule.transitions
+        ]
+    if rule.noncurrent_expire_days:
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule.noncurrent_expire_days}
+    if rule.noncurrent_transitions:
+        out["NoncurrentVersionTransitions"] = [
+            {"NoncurrentDays": t.days, "StorageClass": t.storage_class}
+            for t in rule.noncurrent_transitions
+        ]
+    return out
 
 
 def _queue_order(queues: list[Queue]) -> list[Queue]:
@@ -233,8 +248,12 @@ def _log_groups(spec: Aws, target: AwsTarget, report: Report) -> None:
     logs = target.client("logs")
     for group in spec.log_groups:
         try:
-            logs.create_log_group(logGroupName=group)
+            logs.create_log_group(logGroupName=group.name)
         except Exception as exc:
             if _error_code(exc) != "ResourceAlreadyExistsException":
                 raise
-        report.add(f"log group {group}")
+        if group.retention_days:
+            logs.put_retention_policy(logGroupName=group.name, retentionInDays=group.retention_days)
+            report.add(f"log group {group.name} ({group.retention_days} days)")
+        else:
+            report.add(f"log group {group.name}")

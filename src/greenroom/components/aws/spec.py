@@ -4,21 +4,65 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from greenroom.components.aws.emulators import names
 from greenroom.model.types import ComponentBase, Duration, EventContract, Name, SecretRef, Spec
 
+StorageClass = Literal[
+    "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+]
+
+
+class Transition(Spec):
+    """Move objects to a cheaper storage class ``days`` after they are written."""
+
+    days: int = Field(ge=0)
+    storage_class: StorageClass
+
 
 class LifecycleRule(Spec):
+    """What S3 does with the objects under ``prefix`` as they age; current and noncurrent
+    versions are separate, as in S3 (expiring a versioned object's current version keeps it)."""
+
     prefix: str = ""
-    expire_days: int = Field(ge=1)
+    expire_days: int | None = Field(default=None, ge=1)
+    transitions: list[Transition] = Field(default_factory=list)
+    noncurrent_expire_days: int | None = Field(default=None, ge=1)
+    noncurrent_transitions: list[Transition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_action(self) -> LifecycleRule:
+        if not (
+            self.expire_days
+            or self.transitions
+            or self.noncurrent_expire_days
+            or self.noncurrent_transitions
+        ):
+            raise ValueError(
+                "a lifecycle rule needs at least one of expire_days, transitions, "
+                "noncurrent_expire_days or noncurrent_transitions"
+            )
+        return self
+
+    @property
+    def noncurrent(self) -> bool:
+        return bool(self.noncurrent_expire_days or self.noncurrent_transitions)
 
 
 class Bucket(Spec):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     versioning: bool = False
     lifecycle: list[LifecycleRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _noncurrent_needs_versions(self) -> Bucket:
+        if not self.versioning and any(rule.noncurrent for rule in self.lifecycle):
+            raise ValueError(
+                "noncurrent-version rules apply to a versioned bucket only; set versioning: true "
+                "or use expire_days / transitions"
+            )
+        return self
 
 
 class DeadLetter(Spec):
@@ -93,6 +137,37 @@ class AwsSecret(Spec):
     value: SecretRef
 
 
+RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731)
+RETENTION_DAYS += (1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
+class LogGroup(Spec):
+    """A CloudWatch Logs group; without ``retention_days`` its events never expire, as on AWS."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_./#-]{1,512}$")]
+    retention_days: int | None = None
+
+    @field_validator("retention_days")
+    @classmethod
+    def _cloudwatch_period(cls, value: int | None) -> int | None:
+        if value is not None and value not in RETENTION_DAYS:
+            raise ValueError(
+                f"CloudWatch keeps log events for one of {', '.join(map(str, RETENTION_DAYS))} "
+                f"days, not {value}"
+            )
+        return value
+
+
+def _log_group_from_name(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+LogGroupEntry = Annotated[
+    LogGroup, BeforeValidator(_log_group_from_name, json_schema_input_type=str | LogGroup)
+]
+"""A log group by its name alone, or with its retention."""
+
+
 class Aws(ComponentBase):
     """AWS services: emulated on a replica (LocalStack or moto), real on stage/prod targets."""
 
@@ -115,5 +190,5 @@ class Aws(ComponentBase):
     topics: list[Topic] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
     secrets: list[AwsSecret] = Field(default_factory=list)
-    log_groups: list[str] = Field(default_factory=list)
-    """CloudWatch Logs groups to create."""
+    log_groups: list[LogGroupEntry] = Field(default_factory=list)
+    """CloudWatch Logs groups to create: a name, or {name, retention_days}."""
