@@ -1,0 +1,205 @@
+"""The fitness platform's own smoke tests: the ALB's paths to the six services, and the seed's rules
+for its queues, topics, buckets and log groups, seen live on whichever environment is up.
+
+`SEED` holds what the architecture says of each resource, not what envs/ declares: a test compares
+the two through the running emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+SEED_BUCKETS: dict[str, dict[str, Any]] = {
+    # versioning, and each lifecycle rule's actions as S3 reports them
+    "fitness-platform-videos": {
+        "versioning": "Enabled",
+        "rules": [{"Transitions": [{"Days": 90, "StorageClass": "GLACIER"}]}],
+    },
+    "fitness-platform-images": {
+        "versioning": None,
+        "rules": [{"Transitions": [{"Days": 0, "StorageClass": "INTELLIGENT_TIERING"}]}],
+    },
+    "fitness-platform-backups": {
+        "versioning": "Enabled",
+        "rules": [{"Transitions": [{"Days": 7, "StorageClass": "GLACIER"}]}],
+    },
+    "fitness-platform-analytics": {"versioning": None, "rules": [{"Expiration": {"Days": 730}}]},
+}
+SEED_LOG_RETENTION = {
+    "/aws/ecs/api-gateway": 30,
+    "/aws/ecs/auth-service": 7,
+    "/aws/ecs/payment-service": 180,
+    "/aws/lambda/email": 30,
+    "/aws/rds/postgresql": 90,
+    "/aws/vpc-flow-logs": 30,
+    "/aws/apigateway/access": 30,
+}
+READ_REPLICA = {"dev": False, "stage": False, "prod": True}
+WEBHOOKS, WEBHOOKS_DLQ = "payment-webhooks.fifo", "payment-webhooks-dlq.fifo"
+
+
+def http(method: str, url: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    data = raw if raw is not None else json.dumps(body).encode() if body is not None else None
+    kind = "application/octet-stream" if raw is not None else "application/json"
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": kind})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
+    """The first truthy answer of `check` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def drain(sqs: Any, queue: str, marker: str, seconds: float = 30) -> list[str]:
+    """Bodies holding `marker` received from `queue` within `seconds` (deleted as read)."""
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    found: list[str] = []
+
+    def receive() -> list[str]:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            if marker in m["Body"]:
+                found.append(m["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return found
+
+    return list(eventually(receive, seconds))
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/health", "api"),
+        ("/auth/health", "auth"),
+        ("/training/health", "training"),
+        ("/content/health", "content"),
+        ("/payments/health", "payment"),
+        ("/ml/health", "ml"),
+    ],
+)
+def test_the_load_balancer_routes_each_path_to_its_service(
+    api_url: str, path: str, service: str
+) -> None:
+    assert http("GET", f"{api_url}{path}") == (200, {"status": "ok", "service": service})
+
+
+def test_user_events_fan_out_to_both_their_queues(
+    api_url: str, pg_conn: Any, sqs_client: Any
+) -> None:
+    email = f"runner-{uuid.uuid4().hex[:10]}@example.com"
+    status, created = http("POST", f"{api_url}/api/users", {"email": email})
+    assert status == 201, created
+    assert pg_conn.execute("SELECT email FROM users WHERE id = %s", (created["id"],)).fetchone()
+    for queue in ("email-notifications", "analytics-events"):
+        (body,) = drain(sqs_client, queue, email)
+        assert json.loads(body) == {
+            "type": "user.signed_up",
+            "user_id": created["id"],
+            "email": email,
+        }
+
+
+def test_a_settled_payment_is_recorded_and_announced_to_analytics(
+    api_url: str, sqs_client: Any
+) -> None:
+    payment = f"pay-{uuid.uuid4().hex[:10]}"
+    hook = {"payment_id": payment, "amount": 9.99}
+    assert http("POST", f"{api_url}/payments/webhooks/stripe", hook)[0] == 202
+    recorded = eventually(lambda: http("GET", f"{api_url}/payments/{payment}")[0] == 200, 30)
+    assert recorded and http("GET", f"{api_url}/payments/{payment}")[1] == {
+        "provider": "stripe",
+        "amount": 9.99,
+    }
+    (body,) = drain(sqs_client, "analytics-events", payment)
+    assert json.loads(body) == {"type": "payment.settled", **hook}
+
+
+def test_a_failed_payment_webhook_moves_to_its_dlq_after_the_configured_receives(
+    api_url: str, sqs_client: Any
+) -> None:
+    url = sqs_client.get_queue_url(QueueName=WEBHOOKS)["QueueUrl"]
+    attributes = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(f":{WEBHOOKS_DLQ}")
+    assert int(redrive["maxReceiveCount"]) == 3
+    marker = f"unreadable-{uuid.uuid4().hex[:10]}"
+    # A webhook without a payment id: the payment service cannot settle it and leaves it queued.
+    status, _ = http("POST", f"{api_url}/payments/webhooks/yandex", {"note": marker})
+    assert status == 202
+    wait = 3 * int(attributes["VisibilityTimeout"]) + 60
+    (body,) = drain(sqs_client, WEBHOOKS_DLQ, marker, wait)
+    assert json.loads(body) == {"note": marker}
+
+
+def test_buckets_version_and_age_as_the_seed_says(s3_client: Any) -> None:
+    for bucket, seed in SEED_BUCKETS.items():
+        assert s3_client.get_bucket_versioning(Bucket=bucket).get("Status") == seed["versioning"]
+        rules = s3_client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        actions = [
+            {k: v for k, v in rule.items() if k not in {"ID", "Filter", "Status", "Prefix"}}
+            for rule in rules
+        ]
+        assert actions == seed["rules"], bucket
+
+
+def test_a_reuploaded_video_keeps_its_earlier_version(api_url: str) -> None:
+    key = f"smoke/{uuid.uuid4().hex[:10]}.mp4"
+    first = http("PUT", f"{api_url}/content/videos/{key}", raw=b"take 1")
+    second = http("PUT", f"{api_url}/content/videos/{key}", raw=b"take 2")
+    assert first[0] == second[0] == 201 and first[1]["version"] != second[1]["version"]
+    assert http("GET", f"{api_url}/content/videos/{key}") == (200, {"key": key, "versions": 2})
+
+
+def test_log_groups_keep_events_as_long_as_the_seed_says(logs_client: Any) -> None:
+    groups = logs_client.describe_log_groups(logGroupNamePrefix="/aws/")["logGroups"]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == SEED_LOG_RETENTION
+
+
+def test_a_session_lives_24_hours_in_redis(api_url: str, redis_client: Any) -> None:
+    status, session = http("POST", f"{api_url}/auth/sessions", {"user_id": 7})
+    assert status == 201
+    assert http("GET", f"{api_url}/auth/sessions/{session['token']}") == (200, {"user_id": 7})
+    assert 86000 < redis_client.ttl(f"session:{session['token']}") <= 86400
+
+
+def test_workouts_rank_users_on_the_leaderboard(api_url: str) -> None:
+    user = 10_000 + uuid.uuid4().int % 1_000_000
+    minutes = 100_000 + uuid.uuid4().int % 1000
+    assert (
+        http("POST", f"{api_url}/training/workouts", {"user_id": user, "minutes": minutes})[0]
+        == 201
+    )
+    status, board = http("GET", f"{api_url}/training/leaderboard")
+    assert status == 200 and {"user_id": user, "minutes": minutes} in board
+
+
+def test_recommendations_are_cached_for_five_minutes(api_url: str, redis_client: Any) -> None:
+    user = uuid.uuid4().hex[:8]
+    assert http("GET", f"{api_url}/ml/recommendations/{user}")[1]["cached"] is False
+    assert http("GET", f"{api_url}/ml/recommendations/{user}")[1]["cached"] is True
+    assert 0 < redis_client.ttl(f"recommendations:{user}") <= 300
+
+
+def test_the_analytics_read_replica_streams_only_in_production(
+    pg_conn: Any, greenroom_env: Any
+) -> None:
+    states = [s for (s,) in pg_conn.execute("SELECT state FROM pg_stat_replication").fetchall()]
+    assert states == (["streaming"] if READ_REPLICA[greenroom_env.name] else [])
