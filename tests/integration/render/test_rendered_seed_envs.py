@@ -1,5 +1,4 @@
-"""Every environment of the seed systems (examples/, the remaining fixtures) renders to a project
-Compose itself accepts."""
+"""Every environment of the seed systems (examples/) renders to a project Compose itself accepts."""
 
 from __future__ import annotations
 
@@ -13,11 +12,10 @@ from greenroom.render import RenderContext, allocate_ports, render_project
 from greenroom.render.compose import COMPOSE_FILE
 from greenroom.render.workdir import write_project
 
-SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
 EXAMPLES = Path(__file__).parents[3] / "examples"
 EVERY = [
     pytest.param(folder, name, id=f"{folder.parent.name}/{name}")
-    for folder in [SEEDS, *sorted(EXAMPLES.glob("*/envs"))]
+    for folder in sorted(EXAMPLES.glob("*/envs"))
     for name in available_environments(folder)
 ]
 

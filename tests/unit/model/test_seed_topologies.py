@@ -1,5 +1,4 @@
-"""The model can say what five real systems' topologies say: the example projects (examples/)
-and, for the seeds that have none yet, tests/fixtures/envs/seeds."""
+"""The model can say what five real systems' topologies say: the example projects (examples/)."""
 
 from __future__ import annotations
 
@@ -14,9 +13,8 @@ from greenroom.components.redis import Redis
 from greenroom.model import Environment, available_environments, load_from_dir
 from greenroom.render.diff import diff
 
-SEEDS = Path(__file__).parents[2] / "fixtures" / "envs" / "seeds" / "envs"
 EXAMPLES = Path(__file__).parents[3] / "examples"
-FOLDERS = [SEEDS, *sorted(EXAMPLES.glob("*/envs"))]
+FOLDERS = sorted(EXAMPLES.glob("*/envs"))
 EVERY = [
     pytest.param(folder, name, id=f"{folder.parent.name}/{name}")
     for folder in FOLDERS
@@ -24,7 +22,7 @@ EVERY = [
 ]
 
 
-def load(name: str, folder: Path = SEEDS) -> Environment:
+def load(name: str, folder: Path) -> Environment:
     return load_from_dir(folder, name, environ={})
 
 
@@ -45,6 +43,8 @@ def test_every_seed_environment_is_valid(folder: Path, name: str) -> None:
         ("001-calndr", "stage", "prod"),
         ("002-astra", "dev", "stage"),
         ("002-astra", "stage", "prod"),
+        ("003-fitness", "dev", "stage"),
+        ("003-fitness", "stage", "prod"),
     ],
 )
 def test_an_examples_environments_differ_only_where_declared(folder: str, a: str, b: str) -> None:
@@ -75,12 +75,21 @@ def test_dev_publishes_its_three_load_balancers_and_stage_only_the_frontend() ->
     assert "postgres-exporter" in example("002-astra", "prod").components
 
 
-def test_queues_topics_and_fifo_dead_letters_of_a_large_aws_estate() -> None:
-    aws = load("fitness-prod").components["aws"]
+def test_queues_topics_buckets_and_log_groups_of_a_large_aws_estate() -> None:
+    aws = example("003-fitness", "prod").components["aws"]
     assert isinstance(aws, Aws)
     fifo = next(q for q in aws.queues if q.fifo and q.dead_letter)
     assert fifo.dead_letter is not None and fifo.dead_letter.queue.endswith(".fifo")
-    assert sum(len(t.subscriptions) for t in aws.topics) == 3
+    assert (fifo.name, fifo.dead_letter.max_receives) == ("payment-webhooks.fifo", 3)
+    user_events = next(t for t in aws.topics if t.name == "user-events")
+    assert {s.queue for s in user_events.subscriptions} == {
+        "email-notifications",
+        "analytics-events",
+    }
+    videos = next(b for b in aws.buckets if b.name == "fitness-platform-videos")
+    assert videos.versioning and [r.expire_days for r in videos.lifecycle] == [None]
+    assert [(t.days, t.storage_class) for t in videos.lifecycle[0].transitions] == [(90, "GLACIER")]
+    assert {g.name: g.retention_days for g in aws.log_groups}["/aws/ecs/payment-service"] == 180
 
 
 def test_jetstream_consumers_zones_and_drills() -> None:

@@ -1,0 +1,117 @@
+"""examples/003-fitness: production comes up, passes smoke and network, and keeps the seed's rules
+for its queues, topics, buckets and log groups, seen from the host as an operator would.
+
+Production only: stage and dev are its shape at one task per service without the read replica
+(the model's diff shows it), so bringing them up too would double the run for nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from seed_examples import EnvRun, bring_up
+
+TEAM_RULES = (
+    "test_user_events_fan_out_to_both_their_queues",
+    "test_a_failed_payment_webhook_moves_to_its_dlq_after_the_configured_receives",
+    "test_a_settled_payment_is_recorded_and_announced_to_analytics",
+    "test_buckets_version_and_age_as_the_seed_says",
+    "test_a_reuploaded_video_keeps_its_earlier_version",
+    "test_log_groups_keep_events_as_long_as_the_seed_says",
+    "test_the_analytics_read_replica_streams_only_in_production",
+)
+
+
+@pytest.fixture(scope="module")
+def fitness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EnvRun]:
+    yield from bring_up("003-fitness", "prod", tmp_path_factory.mktemp("prod"))
+
+
+@pytest.fixture(scope="module")
+def aws(fitness: EnvRun) -> Any:
+    endpoint = fitness.example.json("env", fitness.name, "--format", "json")["AWS_ENDPOINT_URL"]
+
+    def client(service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    return client
+
+
+def test_smoke_passes_with_the_teams_checks_of_the_seed(fitness: EnvRun) -> None:
+    assert fitness.smoke.returncode == 0, fitness.smoke.output[-3000:]
+    assert {rule: fitness.smoke.verdicts.get(rule) for rule in TEAM_RULES} == dict.fromkeys(
+        TEAM_RULES, "passed"
+    )
+
+
+def test_every_declared_network_path_holds(fitness: EnvRun) -> None:
+    parity = fitness.network.parity
+    assert parity["failed"] == 0, fitness.network.output[-3000:]
+    assert fitness.network.published() == {"ingress"}
+
+
+@pytest.mark.xfail(
+    reason="a Docker bridge is not directional: the services that share a store (Postgres, Redis, "
+    "the AWS emulator) could open connections to each other and the store to them, which the "
+    "seed's security groups forbid",
+    strict=True,
+)
+def test_network_parity_reaches_its_target(fitness: EnvRun) -> None:
+    assert fitness.network.returncode == 0
+
+
+def test_a_poison_message_reaches_the_fifo_dlq_after_three_receives(
+    fitness: EnvRun, aws: Any
+) -> None:
+    sqs = aws("sqs")
+    source = sqs.get_queue_url(QueueName="payment-webhooks.fifo")["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName="payment-webhooks-dlq.fifo")["QueueUrl"]
+    body = json.dumps({"note": f"operator-{uuid.uuid4().hex[:8]}"})
+    sqs.send_message(
+        QueueUrl=source,
+        MessageBody=body,
+        MessageGroupId="operator",
+        MessageDeduplicationId=uuid.uuid4().hex,
+    )
+    deadline = time.monotonic() + 90
+    moved: list[dict[str, Any]] = []
+    while not moved and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        moved = [m for m in answer.get("Messages", []) if m["Body"] == body]
+    assert moved, "the unreadable webhook never reached payment-webhooks-dlq.fifo"
+
+
+def test_user_events_has_exactly_its_two_queue_subscribers(fitness: EnvRun, aws: Any) -> None:
+    sns = aws("sns")
+    arn = next(
+        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":user-events")
+    )
+    subscribers = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"].rsplit(":", 1)[1]) for s in subscribers) == [
+        ("sqs", "analytics-events"),
+        ("sqs", "email-notifications"),
+    ]
+
+
+def test_video_primaries_never_expire_and_the_analytics_export_does(
+    fitness: EnvRun, aws: Any
+) -> None:
+    """The seed's "Replicas: delete after 1 year" is about the cross-region copies."""
+    s3 = aws("s3")
+    videos = s3.get_bucket_lifecycle_configuration(Bucket="fitness-platform-videos")["Rules"]
+    expiring = {"Expiration", "NoncurrentVersionExpiration"}
+    assert [sorted(expiring & set(rule)) for rule in videos] == [[]]
+    analytics = s3.get_bucket_lifecycle_configuration(Bucket="fitness-platform-analytics")
+    assert [r["Expiration"] for r in analytics["Rules"]] == [{"Days": 730}]
