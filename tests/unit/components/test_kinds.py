@@ -99,3 +99,29 @@ def test_app_readiness_follows_what_the_service_can_report():
 def test_an_app_image_ref_is_used_as_is():
     part = bind("api", Service(image="shop/api:1.2.3"))
     assert part.services(ENV, CTX)["api"]["image"] == "shop/api:1.2.3"
+
+
+def test_a_topic_delivers_over_http_to_a_services_port_and_so_talks_to_it():
+    from greenroom.components import parts
+    from greenroom.model.reach import admissions
+
+    env = Environment.model_validate(
+        {
+            "name": "dev",
+            "project": "shop",
+            "zones": {"app": {}},
+            "services": {"api": {"build": "app", "port": 8000}},
+            "components": {
+                "aws": {
+                    "kind": "aws",
+                    "topics": [
+                        {"name": "events", "subscriptions": [{"name": "hook", "service": "api"}]}
+                    ],
+                }
+            },
+        }
+    )
+    part = parts(env)["aws"]
+    assert part.http_endpoints == {"hook": "http://api:8000/"}
+    assert part.talks_to() == ("api",)
+    assert "aws" in admissions(env)["api"]

@@ -17,6 +17,7 @@ from greenroom.components.base import (
     Capture,
     Carried,
     Client,
+    Component,
     Diagram,
     Edge,
     Fixture,
@@ -97,8 +98,38 @@ class AwsComponent(Base[Aws]):
                         sub.queue,
                         queues,
                     )
+                if sub.service is not None and sub.service not in c.env.services:
+                    c.missing(
+                        (*base, "topics", t, "subscriptions", s, "service"),
+                        f"subscription `{sub.name}`",
+                        "service",
+                        sub.service,
+                        sorted(c.env.services),
+                    )
+                elif sub.service is not None and c.env.services[sub.service].port is None:
+                    c.add(
+                        (*base, "topics", t, "subscriptions", s, "service"),
+                        f"subscription `{sub.name}` delivers over HTTP to `{sub.service}`, which "
+                        "has no port; give the service a port or subscribe a queue",
+                    )
 
     shape = "emulator"
+    http_endpoints: Mapping[str, str] = {}
+    """Subscription name -> the URL SNS delivers to, for subscribers that are services."""
+
+    def attach(self, others: Mapping[str, Component]) -> None:
+        found: dict[str, str] = {}
+        for topic in self.spec.topics:
+            for sub in topic.subscriptions:
+                part = others.get(sub.service or "")
+                ports = part.container_ports().get(sub.service or "", ()) if part else ()
+                if sub.service and ports:
+                    found[sub.name] = f"http://{sub.service}:{ports[0]}{sub.path}"
+        self.http_endpoints = found
+
+    def talks_to(self) -> tuple[str, ...]:
+        subscribers = {s.service for t in self.spec.topics for s in t.subscriptions if s.service}
+        return tuple(sorted({*self.depends_on(), *subscribers}))
 
     @property
     def emulator(self) -> Emulator:
@@ -204,7 +235,9 @@ class AwsComponent(Base[Aws]):
     def provision(self, access: Access) -> Report:
         from greenroom.components.aws.provision import provision_aws
 
-        return provision_aws(self.spec, self.target(access), access.secrets)
+        return provision_aws(
+            self.spec, self.target(access), access.secrets, http_endpoints=self.http_endpoints
+        )
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
         if not access.has_port(self.name, self.emulator.port):

@@ -46,13 +46,22 @@ class AwsTarget:
         )
 
 
-def provision_aws(spec: Aws, target: AwsTarget, secrets: Mapping[str, SecretStr]) -> Report:
-    """Create or converge every declared AWS resource; safe to run again on an existing target."""
+def provision_aws(
+    spec: Aws,
+    target: AwsTarget,
+    secrets: Mapping[str, SecretStr],
+    *,
+    http_endpoints: Mapping[str, str] | None = None,
+) -> Report:
+    """Create or converge every declared AWS resource; safe to run again on an existing target.
+
+    ``http_endpoints`` maps each subscription to a service to the URL SNS delivers to there.
+    """
     report = Report()
     try:
         _buckets(spec, target, report)
         queue_arns = _queues(spec, target, report)
-        _topics(spec, target, queue_arns, report)
+        _topics(spec, target, queue_arns, http_endpoints or {}, report)
         _parameters(spec, target, secrets, report)
         _secrets(spec, target, secrets, report)
         _log_groups(spec, target, report)
@@ -164,7 +173,13 @@ def _queues(spec: Aws, target: AwsTarget, report: Report) -> dict[str, str]:
     return arns
 
 
-def _topics(spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report: Report) -> None:
+def _topics(
+    spec: Aws,
+    target: AwsTarget,
+    queue_arns: Mapping[str, str],
+    http_endpoints: Mapping[str, str],
+    report: Report,
+) -> None:
     sns = target.client("sns")
     sqs = target.client("sqs")
     for topic in spec.topics:
@@ -179,6 +194,8 @@ def _topics(spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report:
                 protocol, endpoint = "sqs", queue_arns[sub.queue]
                 _allow_topic_to_send(sqs, sub.queue, endpoint, topic_arn)
                 sub_attributes["RawMessageDelivery"] = "true" if sub.raw else "false"
+            elif sub.service is not None:
+                protocol, endpoint = "http", http_endpoints[sub.name]
             else:
                 protocol, endpoint = "email", sub.email or ""
             sns.subscribe(
@@ -188,7 +205,9 @@ def _topics(spec: Aws, target: AwsTarget, queue_arns: Mapping[str, str], report:
                 Attributes=sub_attributes,
                 ReturnSubscriptionArn=True,
             )
-            report.add(f"sns subscription {sub.name}: {topic.name} -> {sub.queue or sub.email}")
+            report.add(
+                f"sns subscription {sub.name}: {topic.name} -> {sub.queue or sub.email or endpoint}"
+            )
 
 
 def _allow_topic_to_send(sqs: Any, queue: str, queue_arn: str, topic_arn: str) -> None:

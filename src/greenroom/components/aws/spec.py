@@ -85,24 +85,30 @@ class Queue(Spec):
 
 
 class Subscription(Spec):
-    """A topic's subscriber: an SQS queue of the model, or an email address.
+    """A topic's subscriber: an SQS queue of the model, an email address, or an HTTP path of one of
+    the environment's services.
 
     An email subscription is created as AWS creates it (pending until the address confirms); a
-    replica's emulator records it and delivers nothing.
+    replica's emulator records it and delivers nothing. An HTTP subscriber gets SNS's JSON
+    envelope POSTed to ``path`` on the service's port; on AWS it first confirms the subscription.
     """
 
     name: Name
     queue: str | None = None
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    service: Name | None = None
+    path: Annotated[str, Field(pattern=r"^/[^\s]*$")] = "/"
+    """HTTP only: where on the service SNS delivers."""
     raw: bool = True
     """SQS only: deliver the message itself rather than SNS's JSON envelope."""
     filter: dict[str, list[str]] | None = None
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> Subscription:
-        if (self.queue is None) == (self.email is None):
+        if sum(e is not None for e in (self.queue, self.email, self.service)) != 1:
             raise ValueError(
-                "a subscription needs exactly one of queue: <name> or email: <address>"
+                "a subscription needs exactly one of queue: <name>, email: <address> or "
+                "service: <name>"
             )
         return self
 
