@@ -21,6 +21,7 @@ TEAM_RULES = (
     "test_user_events_fan_out_to_both_their_queues",
     "test_a_failed_payment_webhook_moves_to_its_dlq_after_the_configured_receives",
     "test_a_settled_payment_is_recorded_and_announced_to_analytics",
+    "test_an_uploaded_video_reaches_the_search_index_through_content_events",
     "test_buckets_version_and_age_as_the_seed_says",
     "test_a_reuploaded_video_keeps_its_earlier_version",
     "test_log_groups_keep_events_as_long_as_the_seed_says",
@@ -115,3 +116,15 @@ def test_video_primaries_never_expire_and_the_analytics_export_does(
     assert [sorted(expiring & set(rule)) for rule in videos] == [[]]
     analytics = s3.get_bucket_lifecycle_configuration(Bucket="fitness-platform-analytics")
     assert [r["Expiration"] for r in analytics["Rules"]] == [{"Days": 730}]
+
+
+def test_content_events_delivers_over_http_to_the_content_service(
+    fitness: EnvRun, aws: Any
+) -> None:
+    sns = aws("sns")
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    arn = next(a for a in topics if a.endswith(":content-events"))
+    subscribers = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscribers] == [
+        ("http", "http://content:8080/content/search-index")
+    ]

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import time
+import urllib.request
 import uuid
 from typing import Any
 
@@ -63,8 +64,15 @@ def training(method: str, path: str, body: Any) -> tuple[int, Any]:
 
 
 def content(method: str, path: str, body: Any) -> tuple[int, Any]:
-    """Video uploads to the versioned videos bucket, announced on content-events."""
+    """Video uploads to the versioned videos bucket, announced on content-events; the topic's
+    search-index subscriber is this service's own catalogue (in Redis), fed over HTTP."""
     bucket = os.environ["VIDEOS_BUCKET"]
+    if (method, path) == ("POST", "/content/search-index"):
+        return index(json.loads(body))
+    if method == "GET" and path.startswith("/content/catalogue/"):
+        key = path.removeprefix("/content/catalogue/")
+        found = cache_client().hget("catalogue", key)
+        return (200, json.loads(found)) if found else (404, {"error": "not indexed"})
     if method == "PUT" and path.startswith("/content/videos/"):
         key = path.removeprefix("/content/videos/")
         put = aws("s3").put_object(Bucket=bucket, Key=key, Body=body)
@@ -78,6 +86,17 @@ def content(method: str, path: str, body: Any) -> tuple[int, Any]:
         versions = aws("s3").list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
         return 200, {"key": key, "versions": len([v for v in versions if v["Key"] == key])}
     return 404, {"error": f"no route {method} {path}"}
+
+
+def index(envelope: dict[str, Any]) -> tuple[int, Any]:
+    """An SNS HTTP delivery: confirm the subscription (AWS asks first), then index the upload."""
+    if envelope.get("Type") == "SubscriptionConfirmation":
+        with urllib.request.urlopen(envelope["SubscribeURL"], timeout=10):
+            return 200, {"confirmed": True}
+    event = json.loads(envelope["Message"])
+    if event.get("type") == "content.uploaded":
+        cache_client().hset("catalogue", event["key"], json.dumps(event))
+    return 200, {"indexed": event.get("key")}
 
 
 def payment(method: str, path: str, body: Any) -> tuple[int, Any]:

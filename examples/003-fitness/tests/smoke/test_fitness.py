@@ -168,6 +168,19 @@ def test_a_reuploaded_video_keeps_its_earlier_version(api_url: str) -> None:
     assert http("GET", f"{api_url}/content/videos/{key}") == (200, {"key": key, "versions": 2})
 
 
+def test_an_uploaded_video_reaches_the_search_index_through_content_events(api_url: str) -> None:
+    key = f"smoke/{uuid.uuid4().hex[:10]}.mp4"
+    status, put = http("PUT", f"{api_url}/content/videos/{key}", raw=b"warm-up")
+    assert status == 201, put
+    indexed = eventually(lambda: http("GET", f"{api_url}/content/catalogue/{key}")[0] == 200, 30)
+    assert indexed, "content-events never delivered the upload to the search-index subscriber"
+    assert http("GET", f"{api_url}/content/catalogue/{key}")[1] == {
+        "type": "content.uploaded",
+        "key": key,
+        "version": put["version"],
+    }
+
+
 def test_log_groups_keep_events_as_long_as_the_seed_says(logs_client: Any) -> None:
     groups = logs_client.describe_log_groups(logGroupNamePrefix="/aws/")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == SEED_LOG_RETENTION
