@@ -33,7 +33,8 @@ def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
+        with exc:
+            status, raw = exc.code, exc.read()
     text = raw.decode("utf-8", "replace")
     try:
         return status, json.loads(text)

@@ -64,6 +64,7 @@ def http_get(url: str) -> str:
             body: bytes = response.read()
             return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the answer's connection, left open until collected otherwise
         raise ProbeFailed(f"HTTP {exc.code} from {url}", status=exc.code) from None
     except (urllib.error.URLError, OSError) as exc:
         raise ProbeFailed(f"no HTTP answer from {url}: {exc}") from None

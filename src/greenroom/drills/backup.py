@@ -39,7 +39,8 @@ AGENT = """\
 set -eu
 mkdir -p /drill/wal
 pg_receivewal -h 127.0.0.1 -p 5432 -U "$PGUSER" --slot @SLOT@ --create-slot --if-not-exists
-pg_receivewal -h 127.0.0.1 -p 5432 -U "$PGUSER" -D /drill/wal --slot @SLOT@ --no-loop &
+PGAPPNAME=@SLOT@ pg_receivewal -h 127.0.0.1 -p 5432 -U "$PGUSER" -D /drill/wal --slot @SLOT@ \
+  --synchronous --no-loop &
 sleep 1
 pg_basebackup -h 127.0.0.1 -p 5432 -U "$PGUSER" -D /drill/base -Ft -z -X none -c fast
 touch /drill/base.done
@@ -47,7 +48,9 @@ wait
 """
 
 SLOT = "greenroom_drill"
-"""The agent's replication slot: the primary keeps WAL until the agent has it."""
+"""The agent's replication slot (the primary keeps WAL until the agent has it) and its name as a
+synchronous standby: while the drill runs, a commit is acknowledged only once the agent has
+flushed its WAL, as a zero-RPO archive is set up."""
 AGENT = AGENT.replace("@SLOT@", SLOT)
 
 RESTORE = """\
@@ -158,7 +161,8 @@ def run_backup_drill(target: Target, project: str, image: str) -> BackupDrill:
             ),
         ):
             wait_for("WAL streaming", lambda: any((work / "drill").glob("wal/*.partial")))
-            clock.mark("WAL streaming to the backup agent")
+            _synchronous(pg, SLOT)
+            clock.mark("WAL streaming to the backup agent, synchronously")
             wait_for("the base backup", lambda: (work / "drill" / "base.done").exists())
             _ship(s3, bucket, work / "drill" / "base", f"{run}/base", sent)
             clock.mark("base backup in S3")
@@ -237,11 +241,24 @@ def _restore(
     )
 
 
+def _synchronous(pg: Any, standby: str) -> None:
+    """Commits wait for ``standby`` ("" for none again)."""
+    with pg.connect(timeout=5) as conn:
+        conn.autocommit = True
+        if standby:
+            conn.execute(f"ALTER SYSTEM SET synchronous_standby_names = '{standby}'")
+        else:
+            conn.execute("ALTER SYSTEM RESET synchronous_standby_names")
+        conn.execute("SELECT pg_reload_conf()")
+
+
 def _cleanup(pg: Any, work: Path) -> None:
-    """The primary back (crash recovery after the kill), its drill table gone, files removed."""
+    """The primary back (crash recovery after the kill), committing without the agent again, its
+    drill table gone, files removed."""
 
     def answers() -> bool:
         try:
+            _synchronous(pg, "")
             with pg.connect(timeout=2) as conn:
                 conn.autocommit = True
                 conn.execute(f"DROP TABLE IF EXISTS {TABLE}")

@@ -196,6 +196,7 @@ def _handler(proxy: IndexProxy) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(404, b"not found\n", "text/plain")
             except urllib.error.HTTPError as exc:
+                exc.close()
                 self._send(exc.code, f"upstream answered {exc.code}\n".encode(), "text/plain")
             except (urllib.error.URLError, OSError):
                 self._send(502, b"upstream unreachable\n", "text/plain")
