@@ -143,6 +143,25 @@ def anonymous_volumes(containers: Iterable[ContainerInfo]) -> set[str]:
     return found
 
 
+def remove_leftover_networks(project: str) -> list[str]:
+    """Remove the networks Compose made for ``project`` that its file no longer names (the model's
+    zones or reach rules changed while the replica ran), so `down` leaves none behind; return
+    those kept because a container outside the replica is still attached."""
+    from docker.errors import APIError, NotFound
+
+    from greenroom.images.engine import api
+
+    kept: list[str] = []
+    for network in api().networks(filters={"label": f"{PROJECT_LABEL}={project}"}):
+        try:
+            api().remove_network(network["Id"])
+        except NotFound:
+            continue
+        except APIError:
+            kept.append(str(network.get("Name")))
+    return kept
+
+
 def remove_volumes(names: Iterable[str]) -> list[str]:
     """Remove the volumes that exist; return those kept because a container outside uses them."""
     from docker.errors import APIError, NotFound

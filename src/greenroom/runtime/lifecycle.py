@@ -23,6 +23,7 @@ from greenroom.runtime.containers import (
     bound_ports,
     container_logs,
     project_containers,
+    remove_leftover_networks,
     remove_volumes,
 )
 from greenroom.runtime.converge import one_shot, problems_now, start_when_ready
@@ -300,6 +301,12 @@ def _compose_down(replica: Replica, *, volumes: bool) -> None:
     try:
         with releasing_volumes(replica):
             client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
+        kept = remove_leftover_networks(replica.project)
+        if kept:
+            console.print(
+                f"{replica.project}: kept network(s) a container outside it still uses: "
+                f"{', '.join(kept)}"
+            )
     except DockerException as exc:
         raise ReplicaError(
             f"`docker compose down` failed for {replica.project}",

@@ -190,6 +190,10 @@ def test_interrupted_up_converges_and_runs_beside_dev(
 def test_down_leaves_no_container_or_network(dev_replica: Replica) -> None:
     overrides = ["components.aws.emulator=moto", "exposure.port_base=19000"]
     replica = up("stage", overrides=overrides)
+    # A network of the replica its file no longer names, as after a change of zones while it ran.
+    retired = f"{replica.project}_retired-zone"
+    label = f"com.docker.compose.project={replica.project}"
+    subprocess.run(["docker", "network", "create", "--label", label, retired], check=True)
     down("stage", overrides=overrides)
     assert project_containers(replica.project) == []
     networks = subprocess.run(
