@@ -49,13 +49,13 @@ def project_containers(project: str) -> list[ContainerInfo]:
         raise EngineError(
             "could not list containers", details=str(exc)[-500:], hint="run `inv doctor`"
         ) from exc
-    return sorted((container_info(c) for c in listed), key=lambda c: (c.service, c.name))
+    return sorted((_info(c) for c in listed), key=lambda c: (c.service, c.name))
 
 
 _EXITED = re.compile(r"Exited \((-?\d+)\)")
 
 
-def container_info(summary: dict[str, Any]) -> ContainerInfo:
+def _info(summary: dict[str, Any]) -> ContainerInfo:
     """From the engine's container summary (`GET /containers/json`)."""
     status_text = str(summary.get("Status", ""))
     health = None

@@ -151,15 +151,13 @@ def _still_ready(container: ContainerInfo, started: Mapping[str, str]) -> bool:
 
 def _engine_agrees(state: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     from greenroom.images.engine import api
-    from greenroom.runtime.containers import PROJECT_LABEL, by_service, container_info
+    from greenroom.runtime.containers import by_service, project_containers
 
     client = api()
     for ref, image_id in facts["images"].items():
         if client.inspect_image(ref)["Id"] != image_id:
             return False
-    wanted = {"label": f"{PROJECT_LABEL}={state['project']}"}
-    listed = client.containers(all=True, filters=wanted)
-    grouped = by_service(container_info(c) for c in listed)
+    grouped = by_service(project_containers(state["project"]))
     expect = facts["expect"]
     if set(grouped) - set(expect):
         return False
