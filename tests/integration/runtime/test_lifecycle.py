@@ -134,13 +134,27 @@ def test_changed_model_recreates_only_the_affected_service(dev_replica: Replica)
         up("dev")
 
 
-def test_taken_port_is_refused_before_anything_starts(dev_replica: Replica) -> None:
+def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        base = sock.getsockname()[1] // 1000 * 1000 + 1000
-    if base > 59000:
-        base = 42000
-    probe = Replica.open("stage", [f"exposure.port_base={base}"])
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port_base(env: str) -> tuple[int, Replica]:
+    """A port base below the kernel's ephemeral range where every host port of ENV is free."""
+    for base in range(21000, 32000, 1000):
+        probe = Replica.open(env, [f"exposure.port_base={base}"])
+        ports = [port for mapping in probe.host_ports.values() for port in mapping.values()]
+        if all(_port_is_free(port) for port in ports):
+            return base, probe
+    pytest.fail("no port base between 21000 and 32000 has all of its ports free")
+
+
+def test_taken_port_is_refused_before_anything_starts(dev_replica: Replica) -> None:
+    base, probe = _free_port_base("stage")
     service, ports = sorted(probe.host_ports.items())[0]
     container_port, host_port = sorted(ports.items())[0]
     with socket.socket() as blocker:
