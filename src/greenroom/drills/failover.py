@@ -99,7 +99,8 @@ def _move_name(project: str, box: dict[str, Any], service: str, name: str) -> li
 
 def _name_answers(project: str, target: Target, name: str, box: dict[str, Any]) -> bool:
     """Whether a client on the networks of a part that depends on ``name`` connects to it."""
-    from greenroom.suites.network.probe import Box, attempts_from
+    from greenroom.runtime.netview import Box
+    from greenroom.suites.network.probe import attempts_from
 
     dependant = next(
         (p for p, part in sorted(target.parts.items()) if name in part.depends_on()), None

@@ -51,7 +51,7 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 def catalogue_table() -> dict[str, str]:
     """Upstream repository -> greenroom image, from each recipe's ``upstream`` pin."""
-    return {split_ref(spec.upstream)[0]: spec.ref for spec in CATALOG.values()}
+    return {split_ref(spec.upstream)[0]: spec.ref for spec in CATALOG.values() if spec.upstream}
 
 
 def debian_base() -> str | None:

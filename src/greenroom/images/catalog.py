@@ -24,14 +24,15 @@ MANIFEST = "image.toml"
 BASE = "base"
 
 _NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
-_REQUIRED = ("tag", "upstream")
-_STRINGS = (*_REQUIRED, "parent")
+_REQUIRED = ("tag",)
+_STRINGS = (*_REQUIRED, "upstream", "parent")
 _LISTS = ("packages", "passthrough_env")
 
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """One image: its greenroom tag, the pinned upstream image, and the local recipe."""
+    """One image: its greenroom tag, the pinned upstream image it stands in for ("" for
+    greenroom's own tools), and the local recipe."""
 
     name: str
     tag: str
@@ -64,7 +65,7 @@ def load_spec(folder: Path) -> ImageSpec:
     if not manifest.is_file():
         raise ImageError(
             f"recipe {folder.name!r} has no {MANIFEST}",
-            hint=f"add {folder / MANIFEST} with at least `tag` and `upstream`",
+            hint=f"add {folder / MANIFEST} with at least `tag` (`upstream`: what it stands in for)",
         )
     try:
         data = tomllib.loads(manifest.read_text())
@@ -74,7 +75,7 @@ def load_spec(folder: Path) -> ImageSpec:
     return ImageSpec(
         name=folder.name,
         tag=data["tag"],
-        upstream=data["upstream"],
+        upstream=data.get("upstream", ""),
         packages=tuple(_strings(data, "packages", where)),
         parent=data.get("parent", BASE),
         passthrough_env=tuple(_strings(data, "passthrough_env", where)),

@@ -77,10 +77,12 @@ def ensure_images(
                     progress.done(spec.name, "up to date")
         if remaining:
             chosen = choose_source(requested, registry.reachable)
-            if chosen == "registry":
-                registry.pull(remaining, progress, force=force)
-            else:
-                local.build_local(with_dependencies(remaining), progress, force=force)
+            pulled = [s for s in remaining if s.upstream] if chosen == "registry" else []
+            if pulled:
+                registry.pull(pulled, progress, force=force)
+            built = [s for s in remaining if s not in pulled]  # greenroom's own tools are built
+            if built:
+                local.build_local(with_dependencies(built), progress, force=force)
     ids = {spec.name: engine.image_id(spec.ref) or "" for spec in specs}
     if not quiet:
         _summary(specs, ids)

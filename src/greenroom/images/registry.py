@@ -28,6 +28,8 @@ def reachable(timeout: float = 8.0) -> bool:
 
 def is_fresh(spec: ImageSpec) -> bool:
     """True when ``spec``'s tag points at its pinned upstream image."""
+    if not spec.upstream:
+        return False
     upstream = engine.image_id(spec.upstream)
     return upstream is not None and engine.image_id(spec.ref) == upstream
 

@@ -32,6 +32,8 @@ from greenroom.runtime.probes import Access
 from greenroom.runtime.replica import Replica, infra_images
 
 DEFAULT_TIMEOUT = 240.0
+GUARD_KEY = "reach_guard"
+"""State: how many containers carry their reach rules, or why none do."""
 
 
 def up(
@@ -52,8 +54,10 @@ def up(
     if state.get("spec_hash") == wanted and not problems_now(replica, existing):
         write_project(replica.dir, files)
         console.print(f"{replica.project}: up to date, nothing to do")
+        guarded = _guard(replica)  # a container restarted since the last `up` lost its rules
         printed = _print_endpoints(replica, show_secrets)
-        _remember(replica, {**state, "spec_hash": wanted}, printed, masked=not show_secrets)
+        state = {**state, "spec_hash": wanted, GUARD_KEY: guarded}
+        _remember(replica, state, printed, masked=not show_secrets)
         return replica
     check_ports(replica.host_ports, own=bound_ports(existing), env_name=replica.env.name)
     replica.forget_state()
@@ -73,10 +77,27 @@ def up(
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
+    guarded = _guard(replica)
     printed = _print_endpoints(replica, show_secrets)
-    state = {"spec_hash": wanted, "app_images": replica.app_images}
+    state = {"spec_hash": wanted, "app_images": replica.app_images, GUARD_KEY: guarded}
     _remember(replica, state | {"host_ports": replica.host_ports}, printed, masked=not show_secrets)
     return replica
+
+
+def _guard(replica: Replica) -> dict[str, object]:
+    """Each container's reach rules (`runtime/guard.py`); a note when the engine refuses them."""
+    from greenroom.model.reach import admissions
+    from greenroom.runtime import guard
+    from greenroom.runtime.netview import boxes
+
+    done = guard.enforce(admissions(replica.env), boxes(replica.project))
+    if done.off:
+        console.print(
+            f"{replica.project}: note: members of a shared network are not refused where the "
+            f"model forbids a path ({done.off}); `inv test network` reports those paths as not "
+            "emulable"
+        )
+    return done.state()
 
 
 def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, masked: bool) -> None:

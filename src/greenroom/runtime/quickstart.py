@@ -51,7 +51,8 @@ def secret_files(
     return out
 
 
-def _archive(files: Sequence[tuple[PurePosixPath, bytes, int, int, int]]) -> bytes:
+def tar_archive(files: Sequence[tuple[PurePosixPath, bytes, int, int, int]]) -> bytes:
+    """A tar of (path, content, mode, uid, gid) entries, for `put_archive` into a container."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for path, content, mode, uid, gid in files:
@@ -81,7 +82,7 @@ def start_created(
         files = secret_files(compose, name, values)
         if files is None:
             return False
-        plan.extend((c, _archive(files) if files else None) for c in found)
+        plan.extend((c, tar_archive(files) if files else None) for c in found)
 
     def start(step: tuple[ContainerInfo, bytes | None]) -> None:
         container, archive = step

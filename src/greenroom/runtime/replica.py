@@ -28,8 +28,9 @@ def project_name(env: Environment, root: Path) -> str:
 
 
 def infra_images(env: Environment) -> list[str]:
-    """The logical image names this environment's components and services run."""
-    return sorted({image for part in parts(env).values() for image in part.images()})
+    """The logical image names this environment's components and services run, and the guard
+    that applies their reach rules."""
+    return sorted({"guard", *(image for part in parts(env).values() for image in part.images())})
 
 
 @dataclass

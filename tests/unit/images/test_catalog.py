@@ -66,6 +66,8 @@ def test_default_tag_is_the_tag_images_are_built_under() -> None:
 
 def test_upstream_pins_are_exact_versions() -> None:
     for spec in CATALOG.values():
+        if not spec.upstream:  # greenroom's own tool, standing in for nothing
+            continue
         _, _, version = spec.upstream.rpartition(":")
         assert version and version != "latest", spec.name
         assert version.lstrip("v").startswith(spec.tag), spec.name

@@ -7,7 +7,7 @@ import tarfile
 from pathlib import PurePosixPath
 
 from greenroom.runtime.containers import ContainerInfo
-from greenroom.runtime.quickstart import _archive, secret_files, start_created
+from greenroom.runtime.quickstart import secret_files, start_created, tar_archive
 
 COMPOSE = {
     "secrets": {
@@ -46,7 +46,7 @@ def test_a_secret_it_cannot_copy_as_compose_would_declines() -> None:
 
 def test_archive_carries_path_mode_and_owner() -> None:
     files = secret_files(COMPOSE, "worker", VALUES) or []
-    with tarfile.open(fileobj=io.BytesIO(_archive(files))) as tar:
+    with tarfile.open(fileobj=io.BytesIO(tar_archive(files))) as tar:
         (member,) = tar.getmembers()
         assert (member.name, member.mode, member.uid) == ("run/secrets/pg", 0o400, 10001)
         extracted = tar.extractfile(member)

@@ -6,9 +6,10 @@ from typing import Any
 
 from greenroom.model.environment import Environment
 from greenroom.model.reach import admissions
+from greenroom.runtime.netview import Box
 from greenroom.suites.network import parity as net
 from greenroom.suites.network.parity import Live, Property, judge
-from greenroom.suites.network.probe import Attempt, Box
+from greenroom.suites.network.probe import Attempt
 
 SHOP: dict[str, Any] = {
     "name": "stage",
@@ -100,11 +101,27 @@ def test_a_container_attached_by_hand_fails_naming_both_ends_and_the_network() -
     ]
 
 
-def test_a_port_left_out_of_a_rule_on_a_shared_network_is_not_emulable() -> None:
+def test_a_port_left_out_of_a_rule_open_on_a_shared_network_fails_when_rules_apply() -> None:
     live = live_with(as_rendered(), {"api": [("search", 9100, "search")]})
     judged = judge(Property("closed", "api", "search", "search", 9100), live, LAYOUT, TABLE)
-    assert judged.verdict == "not emulable"
+    assert judged.verdict == "failed"
     assert "share network to-search by design" in judged.reason
+    assert "reach rules inside shop-search-1 that refuse api are missing" in judged.reason
+    assert "run `inv up stage`" in judged.reason
+
+
+def test_without_reach_rules_or_a_running_source_a_shared_network_is_not_emulable() -> None:
+    opened = {"api": [("search", 9100, "search")]}
+    prop = Property("closed", "api", "search", "search", 9100)
+    off = live_with(as_rendered(), opened)
+    off.guard_off = "GREENROOM_REACH_GUARD turns it off"
+    judged = judge(prop, off, LAYOUT, TABLE)
+    assert judged.verdict == "not emulable"
+    assert judged.reason.endswith("not applied: GREENROOM_REACH_GUARD turns it off")
+    stand_in = live_with(as_rendered(), opened)
+    stand_in.stand_ins.add("api")
+    judged = judge(prop, stand_in, LAYOUT, TABLE)
+    assert judged.verdict == "not emulable" and "api has no running container" in judged.reason
 
 
 def test_a_closed_path_that_stays_closed_is_verified_and_an_open_one_that_does_not_fails() -> None:

@@ -3,16 +3,33 @@ host's view of every published port and the options of every network."""
 
 from __future__ import annotations
 
+import json
+
 from greenroom.components import parts
 from greenroom.model.environment import Environment
+from greenroom.runtime.netview import boxes
 from greenroom.suites.network.parity import LOOPBACK, Live
 from greenroom.suites.network.probe import (
     attempts_from,
-    boxes,
     host_outcomes,
     local_name,
     network_options,
 )
+
+
+def _guard_off(env: Environment) -> str:
+    """Why the containers carry no reach rules, as the last `up` recorded; "" when they do."""
+    from greenroom.paths import replica_dir
+    from greenroom.runtime.lifecycle import GUARD_KEY
+
+    try:
+        state = json.loads((replica_dir(env.name) / "state.json").read_text())
+    except (OSError, ValueError):
+        state = {}
+    guard = state.get(GUARD_KEY)
+    if not isinstance(guard, dict):
+        return f"the replica's last `up` applied no reach rules: run `inv up {env.name}`"
+    return str(guard.get("off") or "")
 
 
 def observe(env: Environment, project: str) -> Live:
@@ -23,16 +40,20 @@ def observe(env: Environment, project: str) -> Live:
     ensure_images(only=["python"], quiet=True)  # the probes' image
     everything = parts(env)
     found = boxes(project)
-    live = Live(env=env, boxes=found, gateway=bridge_gateway())
+    live = Live(env=env, boxes=found, gateway=bridge_gateway(), guard_off=_guard_off(env))
     ports = {svc: p for part in everything.values() for svc, p in part.container_ports().items()}
     for name in everything:
         mine = [b for b in found if b.part == name]
         others = [b for b in found if b.part != name]
         for networks in sorted({frozenset(b.networks) for b in mine}, key=sorted):
-            if networks:
-                live.attempts.setdefault(name, []).append(
-                    (networks, attempts_from(project, sorted(networks), others, ports))
-                )
+            if not networks:
+                continue
+            inside = next((b.id for b in mine if b.running and set(b.networks) == networks), "")
+            if not inside:
+                live.stand_ins.add(name)
+            live.attempts.setdefault(name, []).append(
+                (networks, attempts_from(project, sorted(networks), others, ports, inside))
+            )
     bound = {port for b in found for _, port in b.bindings.values()}
     public = {port for b in found for address, port in b.bindings.values() if address != LOOPBACK}
     names = [d for d in env.domains if local_name(d)]

@@ -16,7 +16,8 @@ from greenroom.model.environment import Environment
 from greenroom.model.reach import Admissions, admissions, admits, egress_allows
 from greenroom.render.ports import published, reach
 from greenroom.render.topology import Topology, topology
-from greenroom.suites.network.probe import Attempt, Box, local_name
+from greenroom.runtime.netview import Box
+from greenroom.suites.network.probe import Attempt, local_name
 
 Kind = Literal["reach", "closed", "exposure", "internet", "domain"]
 Verdict = Literal["verified", "not emulable", "failed"]
@@ -133,6 +134,10 @@ class Live:
     """An address of the host that is not loopback."""
     networks: dict[str, tuple[bool, bool]] = field(default_factory=dict)
     """Network -> (internal, NAT)."""
+    guard_off: str = ""
+    """Why the containers carry no reach rules (`runtime/guard.py`); "" when they do."""
+    stand_ins: set[str] = field(default_factory=set)
+    """Sources without a running container, probed from their networks instead."""
 
     def of(self, part: str) -> list[Box]:
         return [b for b in self.boxes if b.part == part]
@@ -142,7 +147,7 @@ def _why_shared(table: Admissions, s: str, t: str, network: str) -> str:
     if s in table.get(t, {}):
         return f"{s} may reach {t} on other ports"
     if t in table.get(s, {}):
-        return f"{t} may reach {s}, and a bridge is not directional"
+        return f"{t} may reach {s}"
     door = network.removeprefix("to-")
     return f"both may reach {door}"
 
@@ -168,11 +173,28 @@ def _closed(prop: Property, live: Live, layout: Topology, table: Admissions) -> 
                 f"(attached outside the model: `docker network disconnect` it, or `inv up` anew)",
             )
         n = through[0] if through else "?"
-        return Judgement(
-            "not emulable",
+        shared = (
             f"{prop.source} and {prop.target} share network {n} by design "
-            f"({_why_shared(table, prop.source, prop.target, n)}); a Docker network lets a member "
-            "reach every port of another, in either direction",
+            f"({_why_shared(table, prop.source, prop.target, n)})"
+        )
+        if prop.source in live.stand_ins:
+            return Judgement(
+                "not emulable",
+                f"{shared}; {prop.source} has no running container, and the probe standing in "
+                "for it on its networks is not one the reach rules name",
+            )
+        if live.guard_off:
+            return Judgement(
+                "not emulable",
+                f"{shared}; a Docker network lets a member reach every port of another, and the "
+                f"rules that refuse it are not applied: {live.guard_off}",
+            )
+        return Judgement(
+            "failed",
+            f"{end} is open through network {n}: {shared}, and the reach rules inside "
+            f"{box.name if box else prop.target} that refuse {prop.source} are missing "
+            f"(restarted or re-addressed since `inv up`?); run `inv up {live.env.name}` to apply "
+            "them again",
         )
     return Judgement("verified")
 

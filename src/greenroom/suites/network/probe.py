@@ -1,9 +1,10 @@
 """What the engine shows of a replica's network, and connections tried from inside it.
 
-A probe container (greenroom's python image, no registry needed) joins exactly the networks a
-source's containers are on, then tries every port of every other container by name and by each
-of its addresses; a closed port refuses or times out within a second. Host exposure is tried
-from the host, on loopback and on an address of the host that is not loopback.
+A probe container (greenroom's python image, no registry needed) joins the network namespace of
+one of a source's running containers (or, when none runs, exactly the networks its containers
+are on), then tries every port of every other container by name and by each of its addresses;
+a closed port refuses or times out within a second. Host exposure is tried from the host, on
+loopback and on an address of the host that is not loopback.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import EngineError
+from greenroom.runtime.netview import Box
 
-COMPONENT_LABEL = "dev.greenroom.component"
-SERVICE_LABEL = "com.docker.compose.service"
-PROJECT_LABEL = "com.docker.compose.project"
 PROBE_LABEL = "dev.greenroom.probe"
 NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
 TIMEOUT = 1.0
@@ -49,20 +48,6 @@ with ThreadPoolExecutor(64) as pool:
 
 
 @dataclass(frozen=True)
-class Box:
-    """One container of the replica and the networks it is on (short name -> its address)."""
-
-    id: str
-    name: str
-    service: str
-    part: str
-    running: bool
-    networks: Mapping[str, str]
-    bindings: Mapping[int, tuple[str, int]] = field(default_factory=dict)
-    """Container port -> (host address, host port) the engine publishes it on."""
-
-
-@dataclass(frozen=True)
 class Attempt:
     """One connection from a source to a target port; ``via``: the name or address tried."""
 
@@ -82,11 +67,6 @@ def _api() -> Any:
     return api()
 
 
-def _short(project: str, network: str) -> str:
-    """The replica's networks by their model name (`to-postgres`); any other by its own."""
-    return network.removeprefix(f"{project}_")
-
-
 def _full(project: str, network: str) -> str:
     """The engine's name of a network: the replica's own carry the project's prefix."""
     owned = _api().networks(names=[f"{project}_{network}"])
@@ -94,46 +74,6 @@ def _full(project: str, network: str) -> str:
         f"{project}_{network}"
         if any(n["Name"] == f"{project}_{network}" for n in owned)
         else network
-    )
-
-
-def boxes(project: str) -> list[Box]:
-    """Every container of the Compose project, with its networks as the engine has them now."""
-    from docker.errors import DockerException
-
-    try:
-        listed = _api().containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
-        found = [_api().inspect_container(c["Id"]) for c in listed]
-    except DockerException as exc:
-        raise EngineError(
-            "could not inspect the replica's containers", details=str(exc)[-500:]
-        ) from exc
-    return sorted((_box(project, data) for data in found), key=lambda b: (b.part, b.name))
-
-
-def _box(project: str, data: Mapping[str, Any]) -> Box:
-    labels = (data.get("Config") or {}).get("Labels") or {}
-    settings = data.get("NetworkSettings") or {}
-    networks = {
-        _short(project, name): str(net.get("IPAddress") or "")
-        for name, net in (settings.get("Networks") or {}).items()
-    }
-    bindings: dict[int, tuple[str, int]] = {}
-    for key, hosts in (settings.get("Ports") or {}).items():
-        port, _, proto = str(key).partition("/")
-        for host in hosts or []:
-            if proto == "tcp" and host.get("HostPort"):
-                bindings.setdefault(
-                    int(port), (str(host.get("HostIp") or ""), int(host["HostPort"]))
-                )
-    return Box(
-        id=str(data["Id"]),
-        name=str(data.get("Name", "?")).lstrip("/"),
-        service=str(labels.get(SERVICE_LABEL, "?")),
-        part=str(labels.get(COMPONENT_LABEL, labels.get(SERVICE_LABEL, "?"))),
-        running=bool((data.get("State") or {}).get("Running")),
-        networks=networks,
-        bindings=bindings,
     )
 
 
@@ -148,11 +88,12 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
 
 
 @contextmanager
-def _probe(project: str, networks: Iterable[str], image: str) -> Iterator[str]:
-    """A sleeping container on exactly ``networks``; removed on the way out."""
+def _probe(project: str, networks: Iterable[str], image: str, inside: str = "") -> Iterator[str]:
+    """A sleeping container in the network namespace of container ``inside`` (its addresses, so
+    the reach rules that name it apply), or else on exactly ``networks``; removed on the way out."""
     names = [_full(project, n) for n in networks]
     api = _api()
-    config = api.create_host_config(network_mode=names[0])
+    config = api.create_host_config(network_mode=f"container:{inside}" if inside else names[0])
     created = api.create_container(
         image,
         command=["python", "-c", "import time; time.sleep(600)"],
@@ -162,7 +103,7 @@ def _probe(project: str, networks: Iterable[str], image: str) -> Iterator[str]:
     )
     probe = str(created["Id"])
     try:
-        for name in names[1:]:
+        for name in [] if inside else names[1:]:
             api.connect_container_to_network(probe, name)
         api.start(probe)
         yield probe
@@ -175,8 +116,10 @@ def attempts_from(
     networks: Iterable[str],
     targets: Iterable[Box],
     ports: Mapping[str, Iterable[int]],
+    inside: str = "",
 ) -> list[Attempt]:
-    """Connections from a probe on ``networks`` to each target's ports, by name and address."""
+    """Connections to each target's ports, by name and address, from inside container
+    ``inside`` or else from a probe on ``networks``."""
     from greenroom.images.catalog import CATALOG
 
     joined = set(networks)
@@ -194,7 +137,7 @@ def attempts_from(
             items += [(key, ip, port) for ip in box.networks.values() if ip]
     if not items:
         return unnamed
-    with _probe(project, networks, CATALOG["python"].ref) as probe:
+    with _probe(project, networks, CATALOG["python"].ref, inside) as probe:
         argv = ["python", "-c", SCRIPT, json.dumps(items), str(TIMEOUT)]
         run = _api().exec_create(probe, argv)
         raw = _api().exec_start(run["Id"]).decode("utf-8", "replace")
