@@ -116,29 +116,3 @@ def test_a_breaking_api_change_is_reported(
         "POST /orders request body field `coupon`: required field added [required-field-added]"
         in failed.value.details
     )
-
-
-def test_the_previous_release_runs_smoke_on_this_builds_schema(
-    dev_replica: Replica, released: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = resolve_target("dev")
-    previous = {name: target.images[name] for name in ("api", "worker")}
-    monkeypatch.setenv(
-        "GREENROOM_PREVIOUS_IMAGES", ",".join(f"{k}={v}" for k, v in previous.items())
-    )
-    junit = tmp_path / "contract.xml"
-    run = run_suite(
-        "contract",
-        "dev",
-        target=target,
-        junit=junit,
-        ledger=tmp_path / "ledger.jsonl",
-        root=released,
-        extra_args=["-k", "previous_release"],
-    )
-    assert run.passed
-    assert outcomes(junit) == {
-        "test_the_previous_release_passes_smoke_on_this_builds_schema": "passed"
-    }
-    after = resolve_target("dev")
-    assert after.images == target.images, "the replica is back on this build"

@@ -136,25 +136,3 @@ def test_a_topic_message_is_typed_by_its_attribute_its_body_or_the_only_declared
     assert subject_of({"Message": '{"type": "thing.made"}'}, declared) == "thing.made"
     assert subject_of({"Message": "plain text"}, ["thing.made"]) == "thing.made"
     assert subject_of({"Message": "plain text"}, declared) == ""
-
-
-def test_the_previous_images_replace_only_long_running_services(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from greenroom.model import load_environment
-    from greenroom.suites.contract import previous
-
-    tagged: list[tuple[str, str]] = []
-    monkeypatch.setattr("greenroom.images.engine.tag", lambda a, b: tagged.append((a, b)))
-    images = previous.parse_images("api=sha256:aaaaaaaaaaaaaaaa, migrate=sha256:bbbb,,stray")
-    assert images == {"api": "sha256:aaaaaaaaaaaaaaaa", "migrate": "sha256:bbbb"}
-    env = load_environment("dev")
-    assert previous.overrides(env, images) == [
-        "services.api.build=null",
-        "services.api.image=greenroom-previous/api:aaaaaaaaaaaa",
-    ], "migrations stay on the new build"
-    assert tagged == [("sha256:aaaaaaaaaaaaaaaa", "greenroom-previous/api:aaaaaaaaaaaa")]
-    assert previous.not_run({"api": "sha256:a"}, {"api": "sha256:a", "worker": "x"}) == ""
-    assert previous.not_run({"api": "sha256:a"}, {"api": "sha256:b"}) == (
-        "api ran sha256:b, not sha256:a"
-    )

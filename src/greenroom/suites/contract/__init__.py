@@ -11,4 +11,6 @@ Run it with ``inv test contract [--env ENV]``. greenroom's checks, then the team
 - the OpenAPI document (`contracts.openapi`) against the last promoted release's: breaking changes;
 - migrations the last promoted release did not carry (`contracts.migrations`), linted with squawk,
   each rule at the severity the model gives it (expand/contract rules are errors by default).
+- N-1: the last release's images (a passing run at its tag in the ledger, or
+  ``GREENROOM_PREVIOUS_IMAGES``) pass smoke on the schema this build's migrations leave.
 """

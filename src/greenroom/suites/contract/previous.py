@@ -17,9 +17,17 @@ from pathlib import Path
 from greenroom.model.environment import Environment
 from greenroom.release.ledger import entries
 from greenroom.suites.contract.history import releases
+from greenroom.suites.report import summarize
 
 VARIABLE = "GREENROOM_PREVIOUS_IMAGES"
 LOCAL = "greenroom-previous"
+SHOWN = 3
+EXPAND_FIRST = (
+    "ship the schema change as expand first (new tables, nullable or defaulted columns, the old "
+    "ones kept), move the code off what it replaces, and contract (drop, rename) in a later "
+    "release: the previous release keeps running on the new schema until it is replaced"
+)
+"""What to do when the previous release fails on this build's schema."""
 
 
 def parse_images(text: str) -> dict[str, str]:
@@ -55,15 +63,31 @@ def local_ref(service: str, image: str) -> str:
     return ref
 
 
+def long_running(env: Environment, images: Mapping[str, str]) -> dict[str, str]:
+    """The previous images of the services that keep running through a deploy; one-shots (the
+    migrations) stay on the new build."""
+    return {
+        name: image
+        for name, image in sorted(images.items())
+        if (service := env.services.get(name)) is not None and not service.one_shot
+    }
+
+
 def overrides(env: Environment, images: Mapping[str, str]) -> list[str]:
     """``--set`` flags that put each long-running service on its previous image."""
     flags = []
-    for name, image in sorted(images.items()):
-        service = env.services.get(name)
-        if service is None or service.one_shot:
-            continue
+    for name, image in long_running(env, images).items():
         flags += [f"services.{name}.build=null", f"services.{name}.image={local_ref(name, image)}"]
     return flags
+
+
+def described(source: str, images: Mapping[str, str]) -> str:
+    """``v1.0.0 (api sha256:0123456789ab, worker sha256:...)``: a release and its images, short."""
+    listed = ", ".join(
+        f"{name} {image[:19] if image.startswith('sha256:') else image}"
+        for name, image in sorted(images.items())
+    )
+    return f"{source} ({listed})"
 
 
 def smoke(
@@ -84,6 +108,29 @@ def smoke(
         text=True,
         env=environ,
         check=False,
+    )
+
+
+def tail(done: subprocess.CompletedProcess[str]) -> str:
+    """The last lines a child process wrote to stderr, on one line."""
+    said = [line.strip() for line in done.stderr.splitlines() if line.strip()][-SHOWN:]
+    return " / ".join(said) or f"exit code {done.returncode}"
+
+
+def failure(release: str, env_name: str, ran: subprocess.CompletedProcess[str], junit: Path) -> str:
+    """Why the previous release failed on this build's schema and what to do, on one line."""
+    if junit.is_file():
+        found = [str(f) for f in summarize(junit).failures]
+        what = "; ".join(found[:SHOWN]) or f"smoke exited {ran.returncode}"
+        more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
+        return (
+            f"the previous release {release} fails smoke on the schema this build's migrations "
+            f"leave: {what}{more}. To fix it, {EXPAND_FIRST}"
+        )
+    return (
+        f"the previous release {release} does not come up on the schema this build's migrations "
+        f"leave: {tail(ran)} (see `inv logs {env_name}`). "
+        f"If the schema is why, {EXPAND_FIRST}"
     )
 
 

@@ -169,6 +169,7 @@ def test_the_previous_release_passes_smoke_on_this_builds_schema(
     greenroom_env: Environment,
     greenroom_root: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    record_testsuite_property: Callable[[str, object], None],
 ) -> None:
     if greenroom_target.kind != "replica":
         pytest.skip("the N-1 check runs the previous images on a local replica")
@@ -179,28 +180,31 @@ def test_the_previous_release_passes_smoke_on_this_builds_schema(
             f"and {previous.VARIABLE} is not set"
         )
     source, images = found
-    flags = _or_fail(lambda: previous.overrides(greenroom_env, images))
-    if not flags:
+    running = previous.long_running(greenroom_env, images)
+    if not running:
         pytest.skip(f"the previous images ({source}) name no long-running service")
+    flags = _or_fail(lambda: previous.overrides(greenroom_env, running))
+    record_testsuite_property("previous_release", source)
+    release = previous.described(source, running)
     work = tmp_path_factory.mktemp("previous")
+    junit = work / "smoke.xml"
     try:
-        ran = previous.smoke(greenroom_env.name, flags, work / "smoke.xml", work / "ledger.jsonl")
+        ran = previous.smoke(greenroom_env.name, flags, junit, work / "ledger.jsonl")
     finally:
         restored = previous.restore(greenroom_env.name)
-    shown = ", ".join(f"{k}={v}" for k, v in sorted(images.items()))
+    back = (
+        ""
+        if restored.returncode == 0
+        else f"the replica could not be brought back to this build: {previous.tail(restored)}"
+    )
     if ran.returncode != 0:
-        said = [line for line in ran.stderr.splitlines() if line.strip()][-3:]
-        pytest.fail(
-            f"the previous release ({source}: {shown}) fails smoke on the schema this build's "
-            f"migrations leave: {' / '.join(said) or f'exit code {ran.returncode}'}",
-            pytrace=False,
-        )
-    if restored.returncode != 0:
-        pytest.fail(
-            f"the replica could not be brought back to this build: {restored.stderr.strip()}",
-            pytrace=False,
-        )
+        said = previous.failure(release, greenroom_env.name, ran, junit)
+        pytest.fail(f"{said}{f'; and {back}' if back else ''}", pytrace=False)
+    if back:
+        pytest.fail(back, pytrace=False)
     ran_images = previous.recorded_images(work / "ledger.jsonl")
-    missed = previous.not_run(images, ran_images)
+    missed = previous.not_run(running, ran_images)
     if missed:
         pytest.fail(f"the smoke run did not run the previous images: {missed}", pytrace=False)
+    shown = ",".join(f"{name}={ran_images[name]}" for name in running if name in ran_images)
+    record_testsuite_property("previous_images", shown)
