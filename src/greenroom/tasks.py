@@ -254,6 +254,21 @@ def shell(c: Context, env: str, service: str, set: list[str] | None = None) -> N
     _exit(open_shell(env, service, overrides=set or []))
 
 
+@task(
+    help={**_SET, "event": "the event, a JSON document (default: {})"},
+    iterable=["set"],
+    positional=["env", "function"],
+)
+@reported
+def invoke(
+    c: Context, env: str, function: str, event: str = "{}", set: list[str] | None = None
+) -> None:
+    """Run FUNCTION of ENV's replica once on --event, as `aws lambda invoke` does."""
+    from greenroom.runtime import invoke as run_once
+
+    _exit(run_once(env, function, event=event, overrides=set or []))
+
+
 @task(help=_SET, iterable=["set"], positional=["env"])
 @reported
 def psql(c: Context, env: str, set: list[str] | None = None) -> None:
@@ -405,6 +420,7 @@ ns = Collection(
     logs,
     shell,
     psql,
+    invoke,
     test,
     promote,
     rollback,

@@ -115,7 +115,8 @@ def bind(name: str, spec: Any) -> Component:
 
 
 def parts(env: Environment) -> dict[str, Component]:
-    """Every component and app service of ``env``, by model name, sorted by name.
+    """Every component and app service of ``env`` and the parts they bring (an AWS component's
+    functions), by model name, sorted by name.
 
     Bound once per Environment: the model's checks, the renderer, the runtime and the suites all
     receive the same components (a copy of the model is a new Environment and binds anew).
@@ -124,7 +125,10 @@ def parts(env: Environment) -> dict[str, Component]:
     if held is not None and held[0]() is env:
         return dict(held[1])
     entries: dict[str, Any] = {**env.components, **env.services}
-    bound = {name: bind(name, entries[name]) for name in sorted(entries)}
+    declared = {name: bind(name, entries[name]) for name in entries}
+    brought = {n: p for part in declared.values() for n, p in part.extra_parts().items()}
+    # A brought part named like a declared one is the model's error to report; the declared wins.
+    bound = dict(sorted({**brought, **declared}.items()))
     for part in bound.values():
         part.attach(bound)
     key = id(env)

@@ -12,6 +12,8 @@ from greenroom.components.report import Report
 from greenroom.model.types import EventContract, ReplayState, Resources
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pydantic import BaseModel
 
     from greenroom.components.environ import Environ
@@ -246,6 +248,16 @@ class Component(Protocol):
     def attach(self, others: Mapping[str, Component]) -> None:
         """Called once every part of the environment is bound, for kinds that use the others."""
 
+    def extra_parts(self) -> dict[str, Component]:
+        """Further parts it brings into the environment, by model name (an AWS function's
+        container): each has its own zone, reach and Compose service."""
+
+    def build_images(self, env: Environment, root: Path) -> dict[str, str]:
+        """Images it builds from the project's files, by Compose service: their IDs."""
+
+    def build_folders(self) -> tuple[str, ...]:
+        """Folders of the project (relative) its images are built from: a change means rebuild."""
+
     def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
         """The metrics endpoints it offers a Prometheus of the environment."""
 
@@ -354,6 +366,15 @@ class Base(Generic[S]):
 
     def attach(self, others: Mapping[str, Component]) -> None:
         return None
+
+    def extra_parts(self) -> dict[str, Component]:
+        return {}
+
+    def build_images(self, env: Environment, root: Path) -> dict[str, str]:
+        return {}
+
+    def build_folders(self) -> tuple[str, ...]:
+        return ()
 
     def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
         return ()

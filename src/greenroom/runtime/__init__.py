@@ -8,13 +8,14 @@ from greenroom.lazy import exports
 
 if TYPE_CHECKING:
     from greenroom.runtime.lifecycle import down, up
-    from greenroom.runtime.operate import logs, psql, shell, status
+    from greenroom.runtime.operate import invoke, logs, psql, shell, status
     from greenroom.runtime.replica import Replica
 
 _HOMES = {
     "Replica": "replica",
     "down": "lifecycle",
     "up": "lifecycle",
+    "invoke": "operate",
     "logs": "operate",
     "psql": "operate",
     "shell": "operate",
@@ -24,6 +25,7 @@ _HOMES = {
 __all__ = [
     "Replica",
     "down",
+    "invoke",
     "logs",
     "psql",
     "shell",

@@ -126,6 +126,7 @@ def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, mask
                 "envs",
                 str(override_path(root, env.name).relative_to(root)),
                 *(as_build_spec(s.build).context for s in env.services.values() if s.build),
+                *(f for part in replica.parts.values() for f in part.build_folders()),
             ],
             images={ref: i for ref, i in images.items() if image_id(ref) == i},
             expect={
@@ -146,6 +147,11 @@ def prepare(replica: Replica) -> dict[str, str]:
 
     ensure_images(only=infra_images(replica.env), quiet=True)
     replica.app_images = service_images(replica.env, replica.root)
+    replica.part_images = {
+        service: image
+        for part in replica.parts.values()
+        for service, image in part.build_images(replica.env, replica.root).items()
+    }
     replica.materialize_secrets()
     unplaced = render_project(replica.env, replica.render_context())
     names = yaml.safe_load(unplaced.compose).get("networks") or {}

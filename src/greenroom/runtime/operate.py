@@ -1,12 +1,14 @@
-"""Day-to-day commands on a running replica: status, logs, a shell, psql."""
+"""Day-to-day commands on a running replica: status, logs, a shell, psql, invoking a function."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from collections.abc import Sequence
 
 from greenroom.components.postgres.spec import Postgres
-from greenroom.errors import ReplicaError
+from greenroom.errors import ConfigError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
 from greenroom.progress import output
 from greenroom.runtime.containers import project_containers
@@ -107,5 +109,36 @@ def psql(env_name: str = "dev", *, overrides: Sequence[str] = ()) -> int:
     )
 
 
+def invoke(
+    env_name: str, function: str, *, event: str = "{}", overrides: Sequence[str] = ()
+) -> int:
+    """Run ``function`` of the replica once on ``event`` (JSON), as `aws lambda invoke` does: its
+    answer (or Lambda's error document) on stdout, its log lines on stderr; 1 when it failed."""
+    from greenroom.components.aws.functions.part import RUNNER, FunctionComponent
+
+    replica = Replica.open(env_name, overrides)
+    functions = sorted(n for n, p in replica.parts.items() if isinstance(p, FunctionComponent))
+    if function not in functions:
+        raise ReplicaError(
+            f"{env_name} has no function {function!r}",
+            hint=f"functions: {', '.join(functions)}"
+            if functions
+            else "declare them under components.<aws>.functions in envs/",
+        )
+    try:
+        json.loads(event)
+    except ValueError as exc:
+        raise ConfigError(
+            f"the event is not JSON: {exc}", hint="""pass a JSON document: --event '{"id": 1}'"""
+        ) from None
+    argv = _compose_argv(replica, "exec", "-T", function, "python3", RUNNER, "invoke")
+    try:
+        done = subprocess.run(argv, input=event.encode(), stdout=subprocess.PIPE, check=False)
+    except KeyboardInterrupt:
+        return 130
+    sys.stdout.write(done.stdout.decode(errors="replace"))
+    return done.returncode
+
+
 def _services(replica: Replica) -> set[str]:
-    return set(replica.env.components) | set(replica.env.services)
+    return set(replica.parts)

@@ -46,6 +46,9 @@ class Replica:
     secret_files: dict[str, Path] = field(default_factory=dict)
     app_images: dict[str, str] = field(default_factory=dict)
     """Service -> the image ID it runs (built or resolved): the evidence a suite records."""
+    part_images: dict[str, str] = field(default_factory=dict)
+    """Compose service -> the image ID a component built from the project (an AWS function);
+    run by the replica, not shipped by a promotion."""
     namespace: str = ""
     """The namespace it was opened in (`GREENROOM_NAMESPACE`); "" for the user's own replicas."""
     subnets: dict[str, str] = field(default_factory=dict)
@@ -83,7 +86,7 @@ class Replica:
         return RenderContext(
             project=self.project,
             images=catalogue_refs(),
-            app_images=dict(self.app_images),
+            app_images={**self.part_images, **self.app_images},
             host_ports=self.host_ports,
             compose_override=read_override(self.root, self.env.name),
             subnets=dict(self.subnets),

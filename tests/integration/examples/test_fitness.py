@@ -1,5 +1,6 @@
 """examples/003-fitness: production comes up, passes smoke and network, and keeps the seed's rules
-for its queues, topics, buckets and log groups, seen from the host as an operator would.
+for its queues, topics, buckets, log groups and Lambda functions, seen from the host as an operator
+would.
 
 Production only: stage and dev are its shape at one task per service without the read replica
 (the model's diff shows it), so bringing them up too would double the run for nothing new.
@@ -18,7 +19,9 @@ import pytest
 from seed_examples import EnvRun, bring_up
 
 TEAM_RULES = (
-    "test_user_events_fan_out_to_both_their_queues",
+    "test_user_events_fan_out_to_analytics_and_the_email_function",
+    "test_the_daily_health_sync_queues_a_job_each_user_turns_into_a_recommendation",
+    "test_an_uploaded_video_gets_an_encoding_job_and_the_job_triggers_nothing",
     "test_a_failed_payment_webhook_moves_to_its_dlq_after_the_configured_receives",
     "test_a_settled_payment_is_recorded_and_announced_to_analytics",
     "test_an_uploaded_video_reaches_the_search_index_through_content_events",
@@ -128,3 +131,66 @@ def test_content_events_delivers_over_http_to_the_content_service(
     assert [(s["Protocol"], s["Endpoint"]) for s in subscribers] == [
         ("http", "http://content:8080/content/search-index")
     ]
+
+
+def _received(sqs: Any, queue: str, marker: str, seconds: float = 90) -> list[str]:
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    deadline = time.monotonic() + seconds
+    found: list[str] = []
+    while not found and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        found = [m["Body"] for m in answer.get("Messages", []) if marker in m["Body"]]
+    return found
+
+
+def test_a_message_on_its_queue_runs_a_function_that_leaves_it_done(
+    fitness: EnvRun, aws: Any
+) -> None:
+    """SQS: ai_recommendation takes a job from health-sync-jobs and deletes it once handled."""
+    sqs = aws("sqs")
+    user = 900_000 + uuid.uuid4().int % 99_999
+    jobs = sqs.get_queue_url(QueueName="health-sync-jobs")["QueueUrl"]
+    sqs.send_message(QueueUrl=jobs, MessageBody=json.dumps({"user_id": user}))
+    (body,) = _received(sqs, "ai-recommendations", f'"user_id": {user},')
+    assert json.loads(body)["user_id"] == user
+
+    def in_flight() -> int:
+        counts = sqs.get_queue_attributes(QueueUrl=jobs, AttributeNames=["All"])["Attributes"]
+        return int(counts["ApproximateNumberOfMessagesNotVisible"])
+
+    deadline = time.monotonic() + 30
+    while in_flight() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert in_flight() == 0, "the handled job was left on health-sync-jobs"
+
+
+def test_a_new_object_under_the_prefix_runs_a_function_and_one_elsewhere_does_not(
+    fitness: EnvRun, aws: Any
+) -> None:
+    """S3: a bucket notification through greenroom's queue, with S3's own event records."""
+    s3 = aws("s3")
+    bucket, name = "fitness-platform-videos", f"op-{uuid.uuid4().hex[:8]}"
+    s3.put_object(Bucket=bucket, Key=f"elsewhere/{name}.mp4", Body=b"not an upload")
+    s3.put_object(Bucket=bucket, Key=f"uploads/{name}.mp4", Body=b"an upload")
+    deadline, keys = time.monotonic() + 90, []
+    while not keys and time.monotonic() < deadline:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"jobs/{name}")
+        keys = [o["Key"] for o in listed.get("Contents", [])]
+        time.sleep(0.5)
+    assert keys == [f"jobs/{name}.mp4.json"]
+    job = json.loads(s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read())
+    assert job["input"] == f"s3://{bucket}/uploads/{name}.mp4"
+
+
+def test_a_function_runs_by_hand_on_an_event_and_its_failure_is_reported(
+    fitness: EnvRun, aws: Any
+) -> None:
+    """Invoke: `greenroom invoke`, as `aws lambda invoke`; the lines reach CloudWatch Logs."""
+    done = fitness.example.run("invoke", fitness.name, "encode-video", "--event", '{"Records": []}')
+    assert json.loads(done.stdout) == {"jobs": 0}
+    failed = fitness.example.run("invoke", fitness.name, "encode-video", check=False)
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["errorType"] == "KeyError"
+    events = aws("logs").filter_log_events(logGroupName="/aws/lambda/encode-video")["events"]
+    assert any(e["message"].startswith("START RequestId: ") for e in events)
+    assert any("KeyError" in e["message"] for e in events)

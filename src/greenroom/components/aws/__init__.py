@@ -113,6 +113,52 @@ class AwsComponent(Base[Aws]):
                         "has no port; give the service a port or subscribe a queue",
                     )
 
+        self._check_functions(c, base, queues)
+
+    def _check_functions(self, c: References, base: KeyPath, queues: list[str]) -> None:
+        """A function's trigger, zone and dependencies name what is declared; its name is free."""
+        aws, env = self.spec, c.env
+        c.unique((*base, "functions"), "function", [f.name for f in aws.functions])
+        buckets = [b.name for b in aws.buckets]
+        targets = sorted({*env.services, *env.components} - {self.name})
+        visibility = {q.name: q.visibility_timeout for q in aws.queues}
+        for i, fn in enumerate(aws.functions):
+            path: KeyPath = (*base, "functions", i)
+            what = f"function `{fn.name}`"
+            if fn.name in env.services or fn.name in env.components:
+                c.add(
+                    (*path, "name"),
+                    f"{what} is named like a service or component; functions, services and "
+                    "components share one namespace, so rename one of them",
+                )
+            if fn.queue is not None and fn.queue not in queues:
+                c.missing((*path, "queue"), what, "queue", fn.queue, queues)
+            elif fn.queue is not None and visibility[fn.queue] < fn.timeout:
+                c.add(
+                    (*path, "timeout"),
+                    f"{what} may run {fn.timeout} s, longer than queue `{fn.queue}` hides a "
+                    f"message ({visibility[fn.queue]} s), so a message would be handled twice; "
+                    "Lambda refuses this: raise the queue's visibility_timeout (AWS advises six "
+                    "times the function's timeout) or lower the timeout",
+                )
+            if fn.bucket is not None and fn.bucket not in buckets:
+                c.missing((*path, "bucket"), what, "bucket", fn.bucket, buckets)
+            if fn.zone is not None and fn.zone not in env.zones:
+                c.missing((*path, "zone"), what, "zone", fn.zone, list(env.zones))
+            for k, target in enumerate(fn.depends_on):
+                if target not in targets:
+                    where = (*path, "depends_on", k)
+                    c.missing(where, what, "service or component", target, targets)
+
+    def extra_parts(self) -> dict[str, Component]:
+        """Each function, a part of its own (its container, zone and reach)."""
+        from greenroom.components.aws.functions.part import FunctionComponent
+
+        return {
+            fn.name: FunctionComponent(fn.name, fn, self.name, self.spec)
+            for fn in self.spec.functions
+        }
+
     shape = "emulator"
     http_endpoints: Mapping[str, str] = {}
     """Subscription name -> the URL SNS delivers to, for subscribers that are services."""
@@ -147,8 +193,10 @@ class AwsComponent(Base[Aws]):
             "sns": bool(spec.topics),
             "ssm": bool(spec.parameters),
             "secretsmanager": bool(spec.secrets),
-            "logs": bool(spec.log_groups),
+            "logs": bool(spec.log_groups or spec.functions),
         }
+        if any(fn.bucket for fn in spec.functions):
+            used["sqs"] = True  # a bucket notifies its functions through greenroom's queues
         return [name for name, wanted in used.items() if wanted]
 
     def services(self, env: Environment, ctx: RenderContext) -> dict[str, Fragment]:
@@ -189,6 +237,11 @@ class AwsComponent(Base[Aws]):
             Edge(rid("sqs", q.name), rid("sqs", q.dead_letter.queue), "dead letters", dotted=True)
             for q in spec.queues
             if q.dead_letter
+        ]
+        edges += [
+            Edge(rid("sqs", f.queue) if f.queue else rid("s3", f.bucket or ""), node_id(f.name))
+            for f in spec.functions
+            if f.queue or f.bucket
         ]
         return Diagram(nodes=(*own.nodes, *nodes), edges=tuple(edges))
 

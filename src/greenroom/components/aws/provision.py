@@ -1,4 +1,5 @@
-"""S3, SQS, SNS, SSM, Secrets Manager and CloudWatch Logs resources, converged idempotently.
+"""S3, SQS, SNS, SSM, Secrets Manager and CloudWatch Logs resources, converged idempotently; the
+bucket notifications that deliver new objects to functions.
 
 boto3 with ``endpoint_url`` only: an emulator (LocalStack, moto) and real AWS run the same calls.
 """
@@ -65,6 +66,7 @@ def provision_aws(
         _parameters(spec, target, secrets, report)
         _secrets(spec, target, secrets, report)
         _log_groups(spec, target, report)
+        _bucket_triggers(spec, target, report)
     except ReplicaError:
         raise
     except Exception as exc:
@@ -192,7 +194,7 @@ def _topics(
                 sub_attributes["FilterPolicy"] = json.dumps(sub.filter, sort_keys=True)
             if sub.queue is not None:
                 protocol, endpoint = "sqs", queue_arns[sub.queue]
-                _allow_topic_to_send(sqs, sub.queue, endpoint, topic_arn)
+                _allow_to_send(sqs, sub.queue, endpoint, topic_arn)
                 sub_attributes["RawMessageDelivery"] = "true" if sub.raw else "false"
             elif sub.service is not None:
                 protocol, endpoint = "http", http_endpoints[sub.name]
@@ -210,27 +212,63 @@ def _topics(
             )
 
 
-def _allow_topic_to_send(sqs: Any, queue: str, queue_arn: str, topic_arn: str) -> None:
-    """Real AWS drops SNS deliveries without a queue policy; emulators accept it too."""
+def _allow_to_send(
+    sqs: Any, queue: str, queue_arn: str, source_arn: str, service: str = "sns"
+) -> None:
+    """Real AWS drops SNS (or S3) deliveries without a queue policy; emulators accept it too."""
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get(
         "Attributes", {}
     )
     policy = json.loads(current.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
-    sid = f"greenroom-{topic_arn.rsplit(':', 1)[-1]}"
+    sid = f"greenroom-{source_arn.rsplit(':', 1)[-1]}"
     if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
         return
     policy.setdefault("Statement", []).append(
         {
             "Sid": sid,
             "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
+            "Principal": {"Service": f"{service}.amazonaws.com"},
             "Action": "sqs:SendMessage",
             "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
         }
     )
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+
+
+def _bucket_triggers(spec: Aws, target: AwsTarget, report: Report) -> None:
+    """Each bucket-triggered function gets greenroom's queue, and its bucket a notification of
+    created objects to it (the function's runner turns each into an invocation, as Lambda)."""
+    from greenroom.components.aws.functions.part import notification_queue
+
+    by_bucket: dict[str, list[dict[str, Any]]] = {}
+    sqs = target.client("sqs")
+    for fn in spec.functions:
+        if fn.bucket is None:
+            continue
+        name = notification_queue(fn.name)
+        visibility = str(max(30, fn.timeout))
+        url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})
+        arn = sqs.get_queue_attributes(QueueUrl=url["QueueUrl"], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        _allow_to_send(sqs, name, arn, f"arn:aws:s3:::{fn.bucket}", "s3")
+        rules = [{"Name": k, "Value": v} for k, v in (("prefix", fn.prefix), ("suffix", fn.suffix))]
+        config: dict[str, Any] = {
+            "Id": f"greenroom-{fn.name}",
+            "QueueArn": arn,
+            "Events": ["s3:ObjectCreated:*"],
+        }
+        if fn.prefix or fn.suffix:
+            config["Filter"] = {"Key": {"FilterRules": [r for r in rules if r["Value"]]}}
+        by_bucket.setdefault(fn.bucket, []).append(config)
+    s3 = target.client("s3")
+    for bucket, configs in sorted(by_bucket.items()):
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configs}
+        )
+        report.add(f"s3 notifications {bucket} -> {', '.join(c['Id'][10:] for c in configs)}")
 
 
 def _value(value: str | SecretRef, secrets: Mapping[str, SecretStr]) -> str:

@@ -1,13 +1,25 @@
-"""What an environment says about AWS: buckets, queues, topics, parameters, secrets, log groups."""
+"""What an environment says about AWS: buckets, queues, topics, parameters, secrets, log groups
+and the Lambda functions that run on their triggers."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from greenroom.components.aws.emulators import names
-from greenroom.model.types import ComponentBase, Duration, EventContract, Name, SecretRef, Spec
+from greenroom.components.aws.functions.schedule import parse as parse_schedule
+from greenroom.model.forms import BuildContext, EnvName
+from greenroom.model.types import (
+    ComponentBase,
+    Duration,
+    EventContract,
+    Name,
+    SecretRef,
+    Spec,
+    Text,
+)
 
 StorageClass = Literal[
     "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
@@ -174,6 +186,116 @@ LogGroupEntry = Annotated[
 """A log group by its name alone, or with its retention."""
 
 
+HANDLER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Za-z_]\w*$")
+PYTHON_RUNTIMES = ("python3.11", "python3.12", "python3.13")
+NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x")
+
+
+class Function(Spec):
+    """A Lambda function run on exactly one trigger: a queue's messages, a bucket's new objects or
+    an EventBridge schedule. A replica runs it in a container of its own, limited to ``memory``."""
+
+    name: Name
+    runtime: str
+    """python3.11, python3.12 or python3.13 (a replica runs them on greenroom's Python 3.13)."""
+    handler: Annotated[str, Field(json_schema_extra={"pattern": HANDLER.pattern})]
+    """`module.function` inside ``code``, as Lambda's handler setting says it."""
+    code: BuildContext
+    """The function's folder, relative to the project root; its requirements.txt is installed."""
+    memory: int = Field(default=128, json_schema_extra={"minimum": 128, "maximum": 10240})
+    """MB, as Lambda takes it; the container's memory limit on a replica."""
+    timeout: int = Field(default=3, json_schema_extra={"minimum": 1, "maximum": 900})
+    """Seconds an invocation may run; past it, it is stopped and counts as failed."""
+    env: dict[EnvName, Text] = Field(default_factory=dict)
+    zone: Name | None = None
+    """Default: the AWS component's zone."""
+    depends_on: list[Name] = Field(default_factory=list)
+    """Other parts of the environment the function's code connects to (a database, a service)."""
+    queue: str | None = None
+    """Trigger: an SQS queue of the model, received in batches."""
+    batch_size: int = Field(default=10, ge=1, le=10)
+    """Queue trigger: messages per invocation (SQS gives at most 10 a receive)."""
+    bucket: str | None = None
+    """Trigger: objects created in a bucket of the model."""
+    prefix: str = ""
+    """Bucket trigger: only keys that start with this."""
+    suffix: str = ""
+    """Bucket trigger: only keys that end with this."""
+    schedule: str | None = None
+    """Trigger: EventBridge's `cron(minutes hours day-of-month month day-of-week year)` or
+    `rate(5 minutes)`, in UTC."""
+
+    @field_validator("runtime")
+    @classmethod
+    def _known_runtime(cls, value: str) -> str:
+        if value in NODE_RUNTIMES:
+            raise ValueError(
+                f"{value} is not run by greenroom yet: a replica runs Python functions only; "
+                f"use one of {', '.join(PYTHON_RUNTIMES)}"
+            )
+        if value not in PYTHON_RUNTIMES:
+            raise ValueError(
+                f"no Lambda runtime {value!r}; use one of {', '.join(PYTHON_RUNTIMES)}"
+            )
+        return value
+
+    @field_validator("handler")
+    @classmethod
+    def _module_and_function(cls, value: str) -> str:
+        if not HANDLER.match(value):
+            raise ValueError(
+                f"handler {value!r} is not `module.function`: the file's module (its path with "
+                "dots) and the function in it, e.g. mailer.handler or jobs.mail.handler"
+            )
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _lambda_memory(cls, value: int) -> int:
+        if not 128 <= value <= 10240:
+            raise ValueError(f"Lambda gives a function 128 to 10240 MB, not {value}")
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _lambda_timeout(cls, value: int) -> int:
+        if not 1 <= value <= 900:
+            raise ValueError(f"Lambda runs a function 1 to 900 seconds (15 minutes), not {value}")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_schedule(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Function:
+        triggers = [t for t in ("queue", "bucket", "schedule") if getattr(self, t) is not None]
+        if len(triggers) != 1:
+            raise ValueError(
+                "a function needs exactly one trigger: queue: <name>, bucket: <name> or "
+                'schedule: "cron(...)" / "rate(...)"'
+                + (f"; it has {' and '.join(triggers)}" if triggers else "")
+            )
+        set_here = self.model_fields_set
+        if "batch_size" in set_here and self.queue is None:
+            raise ValueError("batch_size applies to a queue trigger only")
+        if {"prefix", "suffix"} & set_here and self.bucket is None:
+            raise ValueError("prefix and suffix apply to a bucket trigger only")
+        return self
+
+    @property
+    def trigger(self) -> str:
+        """How it is triggered, for a person: `queue jobs`, `bucket videos`, `cron(...)`."""
+        if self.queue is not None:
+            return f"queue {self.queue}"
+        if self.bucket is not None:
+            return f"bucket {self.bucket}"
+        return str(self.schedule)
+
+
 class Aws(ComponentBase):
     """AWS services: emulated on a replica (LocalStack or moto), real on stage/prod targets."""
 
@@ -198,3 +320,5 @@ class Aws(ComponentBase):
     secrets: list[AwsSecret] = Field(default_factory=list)
     log_groups: list[LogGroupEntry] = Field(default_factory=list)
     """CloudWatch Logs groups to create: a name, or {name, retention_days}."""
+    functions: list[Function] = Field(default_factory=list)
+    """Lambda functions, each on one trigger; a replica runs each in its own container."""
