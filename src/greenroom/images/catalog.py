@@ -25,7 +25,7 @@ BASE = "base"
 
 _NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _REQUIRED = ("tag",)
-_STRINGS = (*_REQUIRED, "upstream", "parent")
+_STRINGS = (*_REQUIRED, "upstream", "parent", "registry_only")
 _LISTS = ("packages", "passthrough_env")
 
 
@@ -41,6 +41,9 @@ class ImageSpec:
     parent: str = BASE
     passthrough_env: tuple[str, ...] = ()
     recipes: Path = RECIPES
+    registry_only: str = ""
+    """Why greenroom cannot build it (e.g. Debian does not package it): pulled from a registry,
+    or loaded by hand; without either a replica runs without what needs it."""
 
     @property
     def ref(self) -> str:
@@ -80,6 +83,7 @@ def load_spec(folder: Path) -> ImageSpec:
         parent=data.get("parent", BASE),
         passthrough_env=tuple(_strings(data, "passthrough_env", where)),
         recipes=folder.parent,
+        registry_only=data.get("registry_only", ""),
     )
 
 

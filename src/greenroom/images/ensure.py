@@ -38,9 +38,12 @@ def choose_source(requested: str, registry_reachable: Callable[[], bool]) -> str
 
 
 def fresh_any(spec: ImageSpec, mirror_uri: str | None) -> bool:
-    """Up to date from either source: a pinned pull, or a local build of today's inputs."""
+    """Up to date from either source: a pinned pull, or a local build of today's inputs (an image
+    greenroom cannot build counts once it is on the machine, however it came)."""
     if registry.is_fresh(spec):
         return True
+    if spec.registry_only:
+        return engine.image_id(spec.ref) is not None
     return mirror_uri is not None and local.is_fresh(spec, mirror_uri)
 
 
@@ -81,12 +84,30 @@ def ensure_images(
             if pulled:
                 registry.pull(pulled, progress, force=force)
             built = [s for s in remaining if s not in pulled]  # greenroom's own tools are built
+            for spec in [s for s in built if s.registry_only]:
+                progress.done(spec.name, "not built: it needs a registry (replicas run without it)")
+            built = [s for s in built if not s.registry_only]
             if built:
                 local.build_local(with_dependencies(built), progress, force=force)
     ids = {spec.name: engine.image_id(spec.ref) or "" for spec in specs}
     if not quiet:
         _summary(specs, ids)
     return ids
+
+
+def unavailable(names: Sequence[str]) -> dict[str, str]:
+    """Image name -> why it is missing, for each of ``names`` greenroom cannot build that is not
+    on the machine (call after `ensure_images`, which pulls it when a registry answers)."""
+    out: dict[str, str] = {}
+    for spec in select(list(names)):
+        if spec.registry_only and engine.image_id(spec.ref) is None:
+            out[spec.name] = (
+                f"its image ({spec.upstream}) is not on this machine and no registry answered; "
+                f"{spec.registry_only}. On a machine with a registry: `docker pull "
+                f"{spec.upstream}`, then `docker tag {spec.upstream} {spec.ref}` (or `docker save` "
+                "and `docker load` it here)"
+            )
+    return out
 
 
 def _mirror_or_none() -> str | None:

@@ -34,6 +34,8 @@ from greenroom.runtime.replica import Replica, infra_images
 DEFAULT_TIMEOUT = 240.0
 GUARD_KEY = "reach_guard"
 """State: how many containers carry their reach rules, or why none do."""
+ABSENT_KEY = "absent"
+"""State: part -> why the replica runs without it (`Replica.leave_out`)."""
 
 
 def up(
@@ -56,7 +58,7 @@ def up(
         console.print(f"{replica.project}: up to date, nothing to do")
         guarded = _guard(replica)  # a container restarted since the last `up` lost its rules
         printed = _print_endpoints(replica, show_secrets)
-        state = {**state, "spec_hash": wanted, GUARD_KEY: guarded}
+        state = {**state, "spec_hash": wanted, GUARD_KEY: guarded, ABSENT_KEY: replica.absent}
         _remember(replica, state, printed, masked=not show_secrets)
         return replica
     check_ports(replica.host_ports, own=bound_ports(existing), env_name=replica.env.name)
@@ -79,7 +81,12 @@ def up(
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
     guarded = _guard(replica)
     printed = _print_endpoints(replica, show_secrets)
-    state = {"spec_hash": wanted, "app_images": replica.app_images, GUARD_KEY: guarded}
+    state = {
+        "spec_hash": wanted,
+        "app_images": replica.app_images,
+        GUARD_KEY: guarded,
+        ABSENT_KEY: replica.absent,
+    }
     _remember(replica, state | {"host_ports": replica.host_ports}, printed, masked=not show_secrets)
     return replica
 
@@ -146,6 +153,7 @@ def prepare(replica: Replica) -> dict[str, str]:
     from greenroom.render.compose import render_project
 
     ensure_images(only=infra_images(replica.env), quiet=True)
+    _leave_out_what_cannot_run(replica)
     replica.app_images = service_images(replica.env, replica.root)
     replica.part_images = {
         service: image
@@ -162,6 +170,28 @@ def prepare(replica: Replica) -> dict[str, str]:
         subnets.pool(),
     )
     return dict(render_project(replica.env, replica.render_context()).files)
+
+
+def _leave_out_what_cannot_run(replica: Replica) -> None:
+    """Without a registry, parts whose image greenroom cannot build stay out (and what depends
+    on them); the replica runs the rest and says what it left out and why."""
+    from greenroom.images.ensure import unavailable
+
+    missing = unavailable(infra_images(replica.env))
+    if not missing:
+        return
+    replica.leave_out(
+        {
+            name: f"{', '.join(sorted(set(part.images()) & set(missing)))}: "
+            + "; ".join(missing[i] for i in sorted(set(part.images()) & set(missing)))
+            for name, part in replica.parts.items()
+            if set(part.images()) & set(missing)
+        }
+    )
+    for name, why in replica.absent.items():
+        console.print(
+            f"{replica.project}: {name} cannot run here, the replica runs without it: {why}"
+        )
 
 
 def spec_hash(files: dict[str, str]) -> str:

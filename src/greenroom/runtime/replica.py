@@ -53,6 +53,8 @@ class Replica:
     """The namespace it was opened in (`GREENROOM_NAMESPACE`); "" for the user's own replicas."""
     subnets: dict[str, str] = field(default_factory=dict)
     """Network -> subnet, once `up` has chosen them (`runtime/subnets.py`)."""
+    absent: dict[str, str] = field(default_factory=dict)
+    """Part -> why this machine cannot run it (an image greenroom cannot build, no registry)."""
 
     @classmethod
     def open(
@@ -73,6 +75,16 @@ class Replica:
         )
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
         return replica
+
+    def leave_out(self, gone: Mapping[str, str]) -> None:
+        """Run without the parts in ``gone`` and what depends on them (`model/absent.py`)."""
+        from greenroom.model.absent import closure, without
+
+        everything = self.parts
+        self.absent = closure(self.env, gone)
+        services = {s for name in self.absent for s in (name, *everything[name].container_ports())}
+        self.env = without(self.env, self.absent)
+        self.host_ports = {k: v for k, v in self.host_ports.items() if k not in services}
 
     @property
     def parts(self) -> dict[str, Component]:

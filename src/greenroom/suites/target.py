@@ -8,6 +8,7 @@ for the variables.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ class Target:
     images: Mapping[str, str] = field(default_factory=dict)
     """Service -> image ID (or digest) under test."""
     model: Environment | None = None
+    absent: Mapping[str, str] = field(default_factory=dict)
+    """Part -> why the replica runs without it (an image this machine cannot have); the model
+    above is the environment without them."""
 
     def connection(self, kind: str) -> Any | None:
         """The connection of the first component of ``kind`` (by name), or None."""
@@ -88,6 +92,9 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
             f"the {env_name} replica ({replica.project}) is not up",
             hint=f"bring it up first: `inv up {env_name}` (with the same --set flags)",
         )
+    absent = state.get("absent") or {}
+    if absent:
+        replica.leave_out(absent)
     recorded = state.get("host_ports") or {}
     if recorded:
         # The ports it was brought up with, not this call's model: a suite reaches its own replica.
@@ -95,9 +102,10 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
             service: {int(port): int(host) for port, host in ports.items()}
             for service, ports in recorded.items()
         }
-    return replica_target(
+    target = replica_target(
         replica.env, replica.access(), dict(state.get("app_images") or {}), replica.parts
     )
+    return dataclasses.replace(target, absent=dict(replica.absent))
 
 
 def replica_target(

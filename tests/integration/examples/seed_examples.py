@@ -104,15 +104,21 @@ class EnvRun:
     example: Example
     smoke: SuiteRun
     network: SuiteRun
+    up: str = ""
+    """What `up` printed (stdout and stderr)."""
 
 
 def bring_up(name: str, env: str, evidence: Path) -> Iterator[EnvRun]:
     """Up ENV from the example's folder, run smoke and network, and always take it down."""
     example = Example(EXAMPLES / name, evidence)
-    example.run("up", env)
+    upped = example.run("up", env)
     try:
         yield EnvRun(
-            env, example, run_suite(example, "smoke", env), run_suite(example, "network", env)
+            env,
+            example,
+            run_suite(example, "smoke", env),
+            run_suite(example, "network", env),
+            upped.stdout + upped.stderr,
         )
     finally:
         example.run("down", env, "--volumes", "--yes", check=False)

@@ -40,12 +40,30 @@ def test_the_data_ports_refuse_the_ingress_and_the_providers(marketplace: EnvRun
     assert marketplace.network.published() == {"ingress"}
 
 
-@pytest.mark.xfail(
-    reason="the seed's public domains (two or three per environment) are not emulable locally",
-    strict=True,
-)
-def test_network_parity_reaches_its_target(marketplace: EnvRun) -> None:
-    assert marketplace.network.returncode == 0
+def test_the_object_store_and_the_ingress_admit_only_whom_the_seed_names(
+    marketplace: EnvRun,
+) -> None:
+    verdicts = {p["property"]: p["verdict"] for p in marketplace.network.parity["properties"]}
+    for source in ("ingress", "migrate", "payments", "mail", "postgres"):
+        assert verdicts[f"{source} cannot connect to aws:4566"] == "verified"
+    for source in ("web", "worker", "aws", "postgres", "redis"):
+        assert verdicts[f"{source} cannot connect to ingress:8080"] == "verified"
+    assert verdicts["aws (zone data) has no route to the internet"] == "verified"
+
+
+def test_network_parity_reaches_its_target(
+    marketplace: EnvRun, request: pytest.FixtureRequest
+) -> None:
+    if marketplace.name == "prod":
+        # 47 of prod's 50 properties are verified live; its three public domains are not
+        # emulable, which leaves 94 %.
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="prod's three public domains are not emulable locally (94 % verified)",
+                strict=True,
+            )
+        )
+    assert marketplace.network.returncode == 0, marketplace.network.output[-3000:]
 
 
 def test_each_environment_deploys_from_the_seeds_branch(marketplace: EnvRun) -> None:

@@ -19,9 +19,11 @@ def test_every_model_kind_has_a_component_and_a_spec_model():
     assert kinds() == (
         "alertmanager",
         "aws",
+        "grafana",
         "http-stub",
         "ingress",
         "nats",
+        "opensearch",
         "postgres",
         "postgres-exporter",
         "prometheus",
@@ -35,8 +37,8 @@ def test_every_model_kind_has_a_component_and_a_spec_model():
 
 
 def test_an_unknown_kind_is_a_clear_error():
-    with pytest.raises(ConfigError, match="no component of kind 'opensearch'") as caught:
-        get("opensearch")
+    with pytest.raises(ConfigError, match="no component of kind 'mysql'") as caught:
+        get("mysql")
     assert caught.value.hint and "postgres" in caught.value.hint
 
 
@@ -51,20 +53,20 @@ def test_a_kind_cannot_be_registered_twice():
 def test_a_new_kind_is_one_registration(monkeypatch):
     monkeypatch.setattr(components, "_REGISTRY", dict(components._REGISTRY))
 
-    class OpenSearchSpec(ComponentBase):
-        kind: Literal["opensearch"] = "opensearch"
+    class ClickHouseSpec(ComponentBase):
+        kind: Literal["clickhouse"] = "clickhouse"
 
-    @register("opensearch")
-    class OpenSearch(Base[object]):
-        spec_model = OpenSearchSpec
+    @register("clickhouse")
+    class ClickHouse(Base[object]):
+        spec_model = ClickHouseSpec
 
         def container_ports(self) -> dict[str, tuple[int, ...]]:
-            return {self.name: (9200,)}
+            return {self.name: (8123,)}
 
-    assert get("opensearch") is OpenSearch
-    assert "opensearch" in kinds()
+    assert get("clickhouse") is ClickHouse
+    assert "clickhouse" in kinds()
     union = TypeAdapter(spec_union())
-    assert union.validate_python({"kind": "opensearch"}) == OpenSearchSpec()
+    assert union.validate_python({"kind": "clickhouse"}) == ClickHouseSpec()
 
 
 def test_app_services_bind_to_the_app_component():

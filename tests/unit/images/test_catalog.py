@@ -73,7 +73,18 @@ def test_upstream_pins_are_exact_versions() -> None:
         assert version.lstrip("v").startswith(spec.tag), spec.name
 
 
-@pytest.mark.parametrize("name", IMAGE_NAMES)
+BUILT = tuple(name for name in IMAGE_NAMES if not CATALOG[name].registry_only)
+
+
+def test_images_greenroom_cannot_build_say_why_and_pin_their_upstream() -> None:
+    only = {name: spec for name, spec in CATALOG.items() if spec.registry_only}
+    assert sorted(only) == ["grafana", "opensearch"]
+    for name, spec in only.items():
+        assert "Debian does not package" in spec.registry_only
+        assert not (RECIPES / name / "Dockerfile").exists()
+
+
+@pytest.mark.parametrize("name", BUILT)
 def test_no_recipe_declares_an_anonymous_volume(name: str) -> None:
     recipe = parse((RECIPES / name / "Dockerfile").read_text(), f"{name}/Dockerfile")
     assert [args for keyword, args in recipe.changes if keyword == "VOLUME"] == []

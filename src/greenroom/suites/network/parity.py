@@ -19,7 +19,7 @@ from greenroom.render.topology import Topology, topology
 from greenroom.runtime.netview import Box
 from greenroom.suites.network.probe import Attempt, local_name
 
-Kind = Literal["reach", "closed", "exposure", "internet", "domain"]
+Kind = Literal["reach", "closed", "exposure", "internet", "domain", "absent"]
 Verdict = Literal["verified", "not emulable", "failed"]
 TARGET_PERCENT = 95.0
 ANY_ADDRESS = "0.0.0.0"
@@ -56,6 +56,8 @@ class Property:
             return f"{self.service}:{self.port} is published on {where}"
         if self.kind == "internet":
             return f"{self.target} (zone {self.detail}) has no route to the internet"
+        if self.kind == "absent":
+            return f"{self.target} runs in the replica"
         return f"domain {self.detail} reaches the public front door"
 
 
@@ -91,7 +93,7 @@ def _paths(
     return found
 
 
-def declared(env: Environment) -> list[Property]:
+def declared(env: Environment, absent: Mapping[str, str] | None = None) -> list[Property]:
     """Every network property ``env`` declares, in a stable order (pure: no engine needed).
 
     Paths a rule admits must connect; paths closed by a target's own `allow_from` or by the
@@ -111,6 +113,9 @@ def declared(env: Environment) -> list[Property]:
             found[prop.id] = prop
     for domain in env.domains:
         prop = Property("domain", detail=domain)
+        found[prop.id] = prop
+    for name, why in (absent or {}).items():
+        prop = Property("absent", target=name, detail=why)
         found[prop.id] = prop
     return sorted(found.values(), key=lambda p: p.id)
 
@@ -138,6 +143,8 @@ class Live:
     """Why the containers carry no reach rules (`runtime/guard.py`); "" when they do."""
     stand_ins: set[str] = field(default_factory=set)
     """Sources without a running container, probed from their networks instead."""
+    absent: dict[str, str] = field(default_factory=dict)
+    """Parts the replica runs without, and why (`model/absent.py`)."""
 
     def of(self, part: str) -> list[Box]:
         return [b for b in self.boxes if b.part == part]
@@ -291,6 +298,8 @@ def judge(prop: Property, live: Live, layout: Topology, table: Admissions) -> Ju
         return _exposure(prop, live)
     if prop.kind == "internet":
         return _internet(prop, live)
+    if prop.kind == "absent":
+        return Judgement("not emulable", f"it cannot run on this machine: {prop.detail}")
     return _domain(prop, live)
 
 

@@ -32,7 +32,7 @@ def _target(config: pytest.Config) -> Target | None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "prop" in metafunc.fixturenames:
         target = _target(metafunc.config)
-        props = declared(target.model) if target is not None and target.model else []
+        props = declared(target.model, target.absent) if target is not None and target.model else []
         metafunc.parametrize("prop", props, ids=[p.id for p in props])
 
 
@@ -45,7 +45,9 @@ def live(greenroom_target: Target) -> Live:
     from greenroom.suites.network.observe import observe
 
     env = greenroom_target.model
-    return observe(env, compose_project(env.project, env.name, project_root()))
+    live = observe(env, compose_project(env.project, env.name, project_root()))
+    live.absent = dict(greenroom_target.absent)
+    return live
 
 
 def test_property(live: Live, prop: Property) -> None:
@@ -82,7 +84,7 @@ def _write(report: Parity, junit: str | None) -> Path:
 def test_parity_reaches_its_target(
     live: Live, request: pytest.FixtureRequest, record_testsuite_property: Any
 ) -> None:
-    report = parity(live.env, declared(live.env), live)
+    report = parity(live.env, declared(live.env, live.absent), live)
     path = _write(report, request.config.option.xmlpath)
     record_testsuite_property("parity_percent", f"{report.percent:.1f}")
     record_testsuite_property("parity_report", str(path))
