@@ -93,13 +93,26 @@ def outcomes(junit: Path) -> dict[str, str]:
 
 
 def _remove_images(shop: Shop) -> None:
-    """The copy's image tags, then every image it built (one still in use elsewhere stays)."""
+    """The copy's image tags, then every image it built that nothing else names or runs.
+
+    A build of unchanged sources is the very image the reference app's own build made: tagged by
+    another project, it stays.
+    """
     tags = [f"greenroom-app/{PROJECT}-app:latest"] + [
         f"{LOCAL}/{service}:{image.removeprefix('sha256:')[:12]}"
         for service, image in shop.released.items()
     ]
-    for ref in [*tags, *sorted(shop.built)]:
+    for ref in tags:
         subprocess.run(["docker", "image", "rm", ref], capture_output=True, check=False)
+    for image in sorted(shop.built):
+        named = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{len .RepoTags}}", image],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if named.returncode == 0 and named.stdout.strip() == "0":
+            subprocess.run(["docker", "image", "rm", image], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="module")
