@@ -97,6 +97,7 @@ def start_when_ready(
     start: Start,
     timeout: float,
     create: Create | None = None,
+    all_started: Callable[[], None] | None = None,
 ) -> None:
     """Start every service once its dependencies are ready; return when all are ready.
 
@@ -105,6 +106,7 @@ def start_when_ready(
     and what the model declares on it is provisioned; a one-shot once it has exited 0. A
     container that dies fails the `up` at once, with its log. With ``create``, the containers of
     what must wait are created while the first services come up, so starting them later is quick.
+    ``all_started`` is called once every container has been started, while the last ones get ready.
     """
     everything = parts(replica.env)
     needs = {n: [d for d in p.depends_on() if d in everything] for n, p in everything.items()}
@@ -129,6 +131,8 @@ def start_when_ready(
                     later = sorted(set(everything) - started - set(startable))
                     if create is not None and later and not started:
                         create(_compose_services(everything, later))
+                    if all_started is not None and not later:
+                        all_started()
                 if not waiting:
                     stuck = sorted(set(everything) - ready)
                     raise ReplicaError(

@@ -69,7 +69,7 @@ def up(
             # What an interrupted `up` left behind (port proxies may be half set up): removed,
             # volumes kept, rather than trusted.
             _compose_down(replica, volumes=False)
-        _converge(replica, timeout)
+        guarded = _converge(replica, timeout)
     except BaseException as exc:
         if not keep_on_failure:
             console.print(
@@ -79,7 +79,6 @@ def up(
         if isinstance(exc, KeyboardInterrupt | GreenroomError):
             raise
         raise ReplicaError(f"{env_name} replica failed to come up: {exc}") from exc
-    guarded = _guard(replica)
     printed = _print_endpoints(replica, show_secrets)
     state = {
         "spec_hash": wanted,
@@ -202,11 +201,15 @@ def spec_hash(files: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _converge(replica: Replica, timeout: float) -> None:
+def _converge(replica: Replica, timeout: float) -> dict[str, object]:
+    """Start and ready every part; the reach rules go in while the last ones get ready."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     env = replica.env
     docker = replica.docker()
     title = f"{replica.project}: bringing up {env.name}"
     calls = 0
+    guarding: list[Future[dict[str, object]]] = []
 
     def start(services: list[str]) -> None:
         nonlocal calls
@@ -219,12 +222,18 @@ def _converge(replica: Replica, timeout: float) -> None:
         _compose_up(replica, docker, services, remove_orphans=False, start=False)
 
     with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="guard") as pool,
         Progress(
             [*sorted(env.components), *sorted(env.services)], title=title, column="service"
         ) as progress,
         releasing_volumes(replica),
     ):
-        start_when_ready(replica, replica.access(), progress, start, timeout, create)
+
+        def all_started() -> None:
+            guarding.append(pool.submit(_guard, replica))
+
+        start_when_ready(replica, replica.access(), progress, start, timeout, create, all_started)
+    return guarding[0].result() if guarding else _guard(replica)
 
 
 def _compose_up(
