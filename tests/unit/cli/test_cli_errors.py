@@ -68,3 +68,11 @@ def test_hints_name_the_command_the_user_typed() -> None:
     hint = "hint: bring it up first: `inv up dev`"
     assert as_typed(hint, "greenroom") == "hint: bring it up first: `greenroom up dev`"
     assert as_typed(hint, "inv") == hint
+
+
+def test_invoking_a_function_the_model_lacks_names_those_it_has(project: Path) -> None:
+    result = greenroom("invoke", "dev", "mailer", root=project)
+    assert result.returncode == 1
+    assert "dev has no function 'mailer'" in result.stderr
+    assert "components.<aws>.functions" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
