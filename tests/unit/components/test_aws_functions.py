@@ -292,3 +292,21 @@ def test_the_runner_invokes_at_each_time_the_schedule_says(monkeypatch: pytest.M
         (datetime(2026, 11, 30, 5, 0, tzinfo=UTC), "2026-11-30T05:00:00Z"),
         (datetime(2026, 12, 1, 5, 0, tzinfo=UTC), "2026-12-01T05:00:00Z"),
     ]
+
+
+def test_a_failing_s3_event_is_tried_three_times_then_dropped():
+    class Failing:
+        def invoke(self, event: Any) -> runner.Outcome:
+            return runner.Outcome(ok=event["Records"] == ["fine"])
+
+    def notification(records: Any, receives: int) -> dict[str, Any]:
+        body = json.dumps({"Records": records})
+        attributes = {"ApproximateReceiveCount": str(receives)}
+        return {"MessageId": "m", "Body": body, "Attributes": attributes}
+
+    sandbox: Any = Failing()
+    assert runner.handle_notification(sandbox, notification(["fine"], 1))
+    assert not runner.handle_notification(sandbox, notification(["bad"], 2))
+    assert runner.handle_notification(sandbox, notification(["bad"], 3))
+    test_event = {"MessageId": "t", "Body": json.dumps({"Event": "s3:TestEvent"})}
+    assert runner.handle_notification(sandbox, test_event)

@@ -32,6 +32,8 @@ CONFIG = "GREENROOM_FUNCTION"
 TASK_ROOT = "/var/task"
 ACCOUNT = "123456789012"
 POLL_SECONDS = 20
+ASYNC_ATTEMPTS = 3
+"""An asynchronous invocation (S3's) is tried this many times, as Lambda does by default."""
 SCHEDULE_MODULE = "greenroom_schedule"
 """greenroom's schedule.py, mounted beside this file under a name no handler's code uses."""
 
@@ -325,18 +327,35 @@ def serve_queue(sandbox: Sandbox, config: dict[str, Any]) -> None:
 
 def serve_bucket(sandbox: Sandbox, config: dict[str, Any]) -> None:
     """Each S3 notification (delivered by the bucket to greenroom's queue) is one invocation with
-    S3's event ``Records``; S3's test event is dropped."""
+    S3's event ``Records``; S3's test event is dropped. S3 invokes a function asynchronously, so a
+    failed event is tried again (once the queue shows it anew) and dropped after its third
+    attempt, as Lambda does."""
     sqs = _client("sqs")
     url, _ = _queue(sqs, config["notifications"])
     for messages in _receive(sqs, url, 10):
         for message in messages:
-            try:
-                event = json.loads(message["Body"])
-            except ValueError:
-                event = {}
-            if "Records" in event and not sandbox.invoke({"Records": event["Records"]}).ok:
+            if not handle_notification(sandbox, message):
                 continue
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def handle_notification(sandbox: Sandbox, message: dict[str, Any]) -> bool:
+    """Invoke on one notification; whether it is done with (handled, not an event, or out of
+    attempts)."""
+    try:
+        event = json.loads(message["Body"])
+    except ValueError:
+        event = {}
+    if "Records" not in event or sandbox.invoke({"Records": event["Records"]}).ok:
+        return True
+    attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+    if attempt < ASYNC_ATTEMPTS:
+        return False
+    print(
+        f"greenroom: S3 event {message['MessageId']} dropped after {attempt} failed attempts",
+        file=sys.stderr,
+    )
+    return True
 
 
 def scheduled_event(config: dict[str, Any], when: dt.datetime) -> dict[str, Any]:
