@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +160,27 @@ def remove_leftover_networks(project: str) -> list[str]:
         except APIError:
             kept.append(str(network.get("Name")))
     return kept
+
+
+NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
+
+
+def diverged_networks(project: str, rendered: Mapping[str, Any]) -> list[str]:
+    """The project's networks whose isolation the rendered file changes (`internal`, or NAT):
+    Compose must recreate them, which it cannot while containers it does not touch hold them."""
+    from greenroom.images.engine import api
+
+    found: list[str] = []
+    for network in api().networks(filters={"label": f"{PROJECT_LABEL}={project}"}):
+        name = str(network.get("Name", "")).removeprefix(f"{project}_")
+        if name not in rendered:
+            continue
+        spec = rendered[name] or {}
+        nat = (spec.get("driver_opts") or {}).get(NO_NAT, "true") != "false"
+        had = (network.get("Options") or {}).get(NO_NAT, "true") != "false"
+        if bool(network.get("Internal")) != bool(spec.get("internal")) or nat != had:
+            found.append(name)
+    return sorted(found)
 
 
 def remove_volumes(names: Iterable[str]) -> list[str]:

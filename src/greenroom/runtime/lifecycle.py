@@ -22,6 +22,7 @@ from greenroom.runtime.containers import (
     anonymous_volumes,
     bound_ports,
     container_logs,
+    diverged_networks,
     project_containers,
     remove_leftover_networks,
     remove_volumes,
@@ -65,7 +66,15 @@ def up(
     replica.forget_state()
     write_project(replica.dir, files)
     try:
-        if existing and not state:
+        changed = diverged_networks(
+            replica.project, yaml.safe_load(files["compose.yaml"]).get("networks") or {}
+        )
+        if existing and changed:
+            console.print(
+                f"{replica.project}: network(s) {', '.join(changed)} change isolation (a zone's "
+                "`internal`, or NAT): recreating the replica's containers, volumes kept"
+            )
+        if existing and (changed or not state):
             # What an interrupted `up` left behind (port proxies may be half set up): removed,
             # volumes kept, rather than trusted.
             _compose_down(replica, volumes=False)

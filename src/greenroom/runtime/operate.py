@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from greenroom.components.postgres.spec import Postgres
 from greenroom.errors import ConfigError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
-from greenroom.progress import output
+from greenroom.progress import console, output
 from greenroom.runtime.containers import project_containers
 from greenroom.runtime.converge import problems_now
 from greenroom.runtime.replica import Replica
@@ -27,6 +27,7 @@ def status(
     from greenroom.runtime.report import print_document, status_document, status_table
 
     replica = Replica.open(env_name, overrides)
+    replica.recall_absent()
     engine_version()
     containers = project_containers(replica.project)
     if not containers:
@@ -39,6 +40,8 @@ def status(
         print_document(status_document(replica, containers, found, show_secrets=show_secrets))
     else:
         output.print(status_table(replica, containers))
+        for name, why in sorted(replica.absent.items()):
+            console.print(f"{name}: left out, it cannot run here: {why}")
     if found:
         raise ReplicaError(
             f"{env_name} replica is not healthy: {', '.join(found)}",

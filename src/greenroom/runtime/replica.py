@@ -76,6 +76,12 @@ class Replica:
         replica.host_ports = {k: dict(v) for k, v in allocate_ports(env).items()}
         return replica
 
+    def recall_absent(self) -> None:
+        """Leave out what its last `up` ran without (the state's record), as that `up` did."""
+        gone = self.load_state().get("absent") or {}
+        if gone:
+            self.leave_out(gone)
+
     def leave_out(self, gone: Mapping[str, str]) -> None:
         """Run without the parts in ``gone`` and what depends on them (`model/absent.py`)."""
         from greenroom.model.absent import closure, without

@@ -67,6 +67,8 @@ def status_table(replica: Replica, containers: list[ContainerInfo]) -> Listing:
             _short_id(c.image),
             _uptime(c.created) if c.status == "running" else "-",
         )
+    for name in sorted(replica.absent):
+        table.add_row(name, "-", Text("left out", style="yellow"), "-", "-", "-", "-")
     return table
 
 
@@ -96,7 +98,12 @@ def status_document(
                 "endpoint": found.get(c.service),
             }
         )
-    return {**_document(replica, services), "healthy": not problems, "problems": problems}
+    return {
+        **_document(replica, services),
+        "healthy": not problems,
+        "problems": problems,
+        "absent": dict(replica.absent),
+    }
 
 
 def print_document(document: Mapping[str, Any]) -> None:

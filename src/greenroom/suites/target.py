@@ -92,9 +92,7 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
             f"the {env_name} replica ({replica.project}) is not up",
             hint=f"bring it up first: `inv up {env_name}` (with the same --set flags)",
         )
-    absent = state.get("absent") or {}
-    if absent:
-        replica.leave_out(absent)
+    replica.recall_absent()
     recorded = state.get("host_ports") or {}
     if recorded:
         # The ports it was brought up with, not this call's model: a suite reaches its own replica.

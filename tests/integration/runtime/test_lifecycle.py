@@ -134,6 +134,38 @@ def test_changed_model_recreates_only_the_affected_service(dev_replica: Replica)
         up("dev")
 
 
+def test_a_zone_turned_internal_recreates_the_replica_and_keeps_its_data(
+    dev_replica: Replica, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import psycopg
+
+    access = dev_replica.access()
+    pg = next(c for c in dev_replica.env.components.values() if isinstance(c, Postgres))
+
+    def connect() -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(
+            host=access.host,
+            port=access.port("postgres", 5432),
+            user=pg.user,
+            password=access.secret(pg.password.secret),
+            dbname=pg.database,
+            autocommit=True,
+        )
+
+    with connect() as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS greenroom_zone_test (v text)")
+        conn.execute("INSERT INTO greenroom_zone_test VALUES ('kept')")
+    try:
+        up("dev", overrides=["zones.data.internal=false"])
+        said = capsys.readouterr().err
+        assert "to-postgres" in said and "change isolation" in said
+    finally:
+        up("dev")
+    with connect() as conn:
+        assert conn.execute("SELECT v FROM greenroom_zone_test").fetchall() == [("kept",)]
+        conn.execute("DROP TABLE greenroom_zone_test")
+
+
 def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         try:

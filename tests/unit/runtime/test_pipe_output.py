@@ -169,7 +169,7 @@ def test_up_json_lists_every_service_with_stable_keys_and_masks_secrets(
 def test_status_json_has_one_entry_per_container_and_the_problems(replica: Replica) -> None:
     containers = [container("postgres"), container("api", 1), container("api", 2)]
     document = status_document(replica, containers, ["redis (no container)"])
-    assert list(document) == ["env", "project", "services", "healthy", "problems"]
+    assert list(document) == ["env", "project", "services", "healthy", "problems", "absent"]
     assert document["healthy"] is False
     assert document["problems"] == ["redis (no container)"]
     first = document["services"][0]
