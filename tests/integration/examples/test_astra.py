@@ -43,9 +43,11 @@ def test_network_passes_with_every_path_verified_live(astra: EnvRun) -> None:
         assert astra.network.returncode == 0, astra.network.output[-3000:]
         assert astra.network.parity["not_emulable"] == 0
         return
-    # Air-gapped, every path holds; only the parity target fails, on Grafana's absence alone.
+    # Air-gapped, every path holds; Grafana's absence is the one property not verified, and
+    # only the parity target can fail on it (dev and stage: 14 of 15; prod: 21 of 22 passes).
     failed = {name for name, verdict in astra.network.verdicts.items() if verdict == "failed"}
-    assert failed == {"test_parity_reaches_its_target"}, astra.network.output[-3000:]
+    below = astra.network.parity["percent_verified"] < 95
+    assert failed == ({"test_parity_reaches_its_target"} if below else set()), failed
     assert astra.network.parity["not_emulable"] == 1
 
 
