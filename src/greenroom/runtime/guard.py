@@ -26,6 +26,7 @@ from greenroom.runtime.netview import Box
 
 SWITCH = "GREENROOM_REACH_GUARD"
 """Set to 0 to leave containers without rules (an engine that refuses NET_ADMIN)."""
+OFF = ("0", "false", "off", "no")
 RULES = PurePosixPath("/rules")
 REFUSE = "-p tcp -m tcp --syn -j REJECT --reject-with tcp-reset"
 
@@ -90,6 +91,21 @@ def _apply(image: str, box: Box, text: str) -> str:
     return ""
 
 
+def make_image() -> str:
+    """Make the guard image (greenroom's own, built locally); "" when it is there, else why not:
+    a replica then runs without the rules rather than not at all."""
+    from greenroom.errors import GreenroomError
+    from greenroom.images import ensure_images
+
+    if os.environ.get(SWITCH, "").strip() in OFF:
+        return ""
+    try:
+        ensure_images(only=["guard"], quiet=True)
+    except GreenroomError as exc:
+        return f"the guard image could not be made: {exc}"
+    return ""
+
+
 def enforce(table: Admissions, found: Sequence[Box]) -> Guarded:
     """Apply each running container's rules (replacing any it had); never raises for a refusal:
     the replica runs without them and the reason is returned."""
@@ -97,7 +113,7 @@ def enforce(table: Admissions, found: Sequence[Box]) -> Guarded:
 
     from greenroom.images.catalog import CATALOG
 
-    if os.environ.get(SWITCH, "").strip() in ("0", "false", "off", "no"):
+    if os.environ.get(SWITCH, "").strip() in OFF:
         return Guarded(off=f"{SWITCH} turns it off")
     running = [b for b in found if b.running]
     image = CATALOG["guard"].ref

@@ -28,9 +28,8 @@ def project_name(env: Environment, root: Path) -> str:
 
 
 def infra_images(env: Environment) -> list[str]:
-    """The logical image names this environment's components and services run, and the guard
-    that applies their reach rules."""
-    return sorted({"guard", *(image for part in parts(env).values() for image in part.images())})
+    """The logical image names this environment's components and services run."""
+    return sorted({image for part in parts(env).values() for image in part.images()})
 
 
 @dataclass
@@ -55,6 +54,8 @@ class Replica:
     """Network -> subnet, once `up` has chosen them (`runtime/subnets.py`)."""
     absent: dict[str, str] = field(default_factory=dict)
     """Part -> why this machine cannot run it (an image greenroom cannot build, no registry)."""
+    guard_off: str = ""
+    """Why its containers get no reach rules (`runtime/guard.py`); "" when they do."""
 
     @classmethod
     def open(

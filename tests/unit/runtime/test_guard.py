@@ -70,3 +70,21 @@ def test_the_switch_leaves_containers_without_rules(monkeypatch: pytest.MonkeyPa
     done = enforce(TABLE, [API, POSTGRES])
     assert done == Guarded(off="GREENROOM_REACH_GUARD turns it off")
     assert done.state() == {"containers": 0, "off": "GREENROOM_REACH_GUARD turns it off"}
+
+
+def test_a_guard_image_that_cannot_be_made_leaves_the_rules_off_not_the_replica_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import greenroom.images
+    from greenroom.errors import ImageError
+    from greenroom.runtime.guard import make_image
+
+    def refuse(**_: object) -> dict[str, str]:
+        raise ImageError("local image builds need root (debootstrap, mount, chroot)")
+
+    monkeypatch.delenv("GREENROOM_REACH_GUARD", raising=False)
+    monkeypatch.setattr(greenroom.images, "ensure_images", refuse)
+    assert make_image() == (
+        "the guard image could not be made: local image builds need root "
+        "(debootstrap, mount, chroot)"
+    )

@@ -39,4 +39,4 @@ def test_project_names_differ_per_environment_and_checkout(tmp_path: Path) -> No
 
 
 def test_images_follow_components_and_emulator_choice() -> None:
-    assert infra_images(_env()) == ["guard", "moto", "nginx", "postgres", "python"]
+    assert infra_images(_env()) == ["moto", "nginx", "postgres", "python"]
