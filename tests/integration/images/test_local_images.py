@@ -15,7 +15,7 @@ import psycopg
 import pytest
 import redis
 
-from greenroom.images import IMAGE_NAMES, ensure_images, image_ref
+from greenroom.images import CATALOG, IMAGE_NAMES, ensure_images, image_ref
 
 Eventually = Callable[..., Any]
 
@@ -27,7 +27,10 @@ def _http(url: str) -> tuple[int, str]:
 
 def test_every_image_is_tagged_under_greenroom(local_images: dict[str, str]) -> None:
     assert set(local_images) == set(IMAGE_NAMES)
-    assert all(image_id.startswith("sha256:") for image_id in local_images.values())
+    built = {name: i for name, i in local_images.items() if not CATALOG[name].registry_only}
+    assert all(image_id.startswith("sha256:") for image_id in built.values())
+    # What greenroom cannot build is there only once pulled or loaded; nothing stands in for it.
+    assert {name for name in local_images if name not in built} == {"grafana", "opensearch"}
 
 
 def test_second_run_rebuilds_nothing(local_images: dict[str, str]) -> None:
