@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import shutil
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,12 +107,20 @@ class Probes:
     own_port: Callable[[int], bool] = lambda port: False
     """True for a port the checked replica's own containers publish (busy, and rightly so)."""
     images: Sequence[tuple[str, str]] = field(default_factory=lambda: _catalog_refs())
+    optional: Mapping[str, str] = field(default_factory=lambda: _registry_only())
+    """Image name -> its upstream, for images greenroom cannot build: missing is not a fault."""
 
 
 def _catalog_refs() -> list[tuple[str, str]]:
     from greenroom.images.catalog import CATALOG
 
     return [(spec.name, spec.ref) for spec in CATALOG.values()]
+
+
+def _registry_only() -> dict[str, str]:
+    from greenroom.images.catalog import CATALOG
+
+    return {spec.name: spec.upstream for spec in CATALOG.values() if spec.registry_only}
 
 
 def run_checks(ports: Sequence[int] = DEFAULT_PORTS, probes: Probes | None = None) -> list[Check]:
@@ -127,6 +135,15 @@ def run_checks(ports: Sequence[int] = DEFAULT_PORTS, probes: Probes | None = Non
             checks.append(Check(f"image {name}", None, SKIPPED))
         elif probes.image_present(ref):
             checks.append(Check(f"image {name}", True, ref))
+        elif name in probes.optional:
+            checks.append(
+                Check(
+                    f"image {name}",
+                    True,
+                    "not on this machine: greenroom cannot build it, so replicas that use it run "
+                    f"without it (`docker pull {probes.optional[name]}`, tagged {ref}, adds it)",
+                )
+            )
         else:
             checks.append(
                 Check(

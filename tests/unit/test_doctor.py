@@ -95,6 +95,21 @@ def test_missing_image_debootstrap_busy_port_and_full_disk(tmp_path: Path) -> No
     assert "docker system prune" in checks["disk cache dir"].fix
 
 
+def test_an_image_greenroom_cannot_build_may_be_missing_and_says_how_to_add_it(
+    tmp_path: Path,
+) -> None:
+    probes = replace(
+        _healthy(tmp_path),
+        image_present=lambda ref: ref != "greenroom/grafana:11.6",
+        images=[("postgres", "greenroom/postgres:17"), ("grafana", "greenroom/grafana:11.6")],
+        optional={"grafana": "grafana/grafana:11.6.0"},
+    )
+    grafana = _by_name(run_checks((5432,), probes))["image grafana"]
+    assert grafana.ok is True
+    assert "replicas that use it run without it" in grafana.detail
+    assert "docker pull grafana/grafana:11.6.0" in grafana.detail
+
+
 def test_ports_are_a_parameter(tmp_path: Path) -> None:
     checks = run_checks((15432,), _healthy(tmp_path))
     assert [c.name for c in checks if c.name.startswith("port")] == ["port 15432"]
