@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from greenroom.components import register
-from greenroom.components.access import Access, HttpConnection, Probe, probe_http
 from greenroom.components.base import (
-    Base,
     Fragment,
+    HttpComponent,
     RenderContext,
     ScrapeTarget,
     healthcheck,
@@ -37,10 +36,11 @@ class Alertmanager(ComponentBase):
 
 
 @register("alertmanager")
-class AlertmanagerComponent(Base[Alertmanager]):
+class AlertmanagerComponent(HttpComponent[Alertmanager]):
     """Its configuration is rendered from the model; its own /-/ready answers the healthcheck."""
 
     spec_model = Alertmanager
+    health = "/-/ready"
     why_nothing_to_refuse = "Alertmanager has no authentication"
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
@@ -79,20 +79,3 @@ class AlertmanagerComponent(Base[Alertmanager]):
 
     def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
         return (ScrapeTarget(self.name, self.name, PORT),)
-
-    def _url(self, access: Access) -> str:
-        return f"http://{access.host}:{access.port(self.name, PORT)}"
-
-    def probe(self, access: Access) -> Probe:
-        return probe_http(self._url(access) + "/-/ready")
-
-    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
-        return self._url(access) if access.has_port(self.name, PORT) else None
-
-    def connect(self, access: Access) -> HttpConnection | None:
-        if not access.has_port(self.name, PORT):
-            return None
-        return HttpConnection(self._url(access), "/-/ready")
-
-    def reach(self, conn: HttpConnection) -> str:
-        return conn.reach()

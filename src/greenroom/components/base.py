@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from greenroom.components.access import Access, Probe
+from greenroom.components.access import Access, HttpConnection, Probe, probe_http
 from greenroom.components.report import Report
 from greenroom.model.types import EventContract, ReplayState, Resources
 
@@ -446,3 +446,31 @@ class Base(Generic[S]):
 
     fixtures: ClassVar[Mapping[str, Fixture]] = {}
     why_nothing_to_refuse: ClassVar[str] = "auth is off in this environment"
+
+
+class HttpComponent(Base[S]):
+    """A kind that answers HTTP on its own service's first port and is healthy when ``health``
+    answers 2xx: its probe, endpoint and suite connection follow from those two."""
+
+    health: ClassVar[str] = "/"
+
+    def url(self, access: Access) -> str:
+        """Its base URL on the host."""
+        return f"http://{access.host}:{access.port(self.name, self._port())}"
+
+    def _port(self) -> int:
+        return self.container_ports()[self.name][0]
+
+    def probe(self, access: Access) -> Probe:
+        return probe_http(self.url(access) + self.health)
+
+    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
+        return self.url(access) if access.has_port(self.name, self._port()) else None
+
+    def connect(self, access: Access) -> HttpConnection | None:
+        if not access.has_port(self.name, self._port()):
+            return None
+        return HttpConnection(self.url(access), self.health)
+
+    def reach(self, conn: HttpConnection) -> str:
+        return conn.reach()

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from greenroom.components import register
-from greenroom.components.access import Access, HttpConnection, Probe, probe_http
-from greenroom.components.base import Base, Fragment, RenderContext, healthcheck
+from greenroom.components.access import Access
+from greenroom.components.base import Fragment, HttpComponent, RenderContext, healthcheck
 from greenroom.components.report import Report
 from greenroom.model.types import ComponentBase, Name, Spec, Text
 
@@ -45,10 +45,11 @@ class OpenSearch(ComponentBase):
 
 
 @register("opensearch")
-class OpenSearchComponent(Base[OpenSearch]):
+class OpenSearchComponent(HttpComponent[OpenSearch]):
     """Its indices are created (shards and replicas as declared) once the cluster answers."""
 
     spec_model = OpenSearch
+    health = HEALTH
     why_nothing_to_refuse = "the replica's OpenSearch runs without its security plugin"
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
@@ -73,12 +74,6 @@ class OpenSearchComponent(Base[OpenSearch]):
         }
         return {self.name: fragment}
 
-    def _url(self, access: Access) -> str:
-        return f"http://{access.host}:{access.port(self.name, PORT)}"
-
-    def probe(self, access: Access) -> Probe:
-        return probe_http(self._url(access) + HEALTH)
-
     def provision(self, access: Access) -> Report | None:
         if not self.spec.indices:
             return None
@@ -91,7 +86,7 @@ class OpenSearchComponent(Base[OpenSearch]):
                 }
             }
             request = urllib.request.Request(
-                f"{self._url(access)}/{index.name}",
+                f"{self.url(access)}/{index.name}",
                 data=json.dumps(body).encode(),
                 headers={"Content-Type": "application/json"},
                 method="PUT",
@@ -104,14 +99,3 @@ class OpenSearchComponent(Base[OpenSearch]):
                 if exc.code != 400:  # 400: resource_already_exists_exception
                     raise
         return report
-
-    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
-        return self._url(access) if access.has_port(self.name, PORT) else None
-
-    def connect(self, access: Access) -> HttpConnection | None:
-        if not access.has_port(self.name, PORT):
-            return None
-        return HttpConnection(self._url(access), HEALTH)
-
-    def reach(self, conn: HttpConnection) -> str:
-        return conn.reach()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Literal
 from greenroom.components import register
 from greenroom.components.access import Access, HttpConnection, Probe, ProbeFailed, http_get
 from greenroom.components.base import (
-    Base,
     Component,
     Fragment,
+    HttpComponent,
     RenderContext,
     ScrapeTarget,
     healthcheck,
@@ -48,10 +48,11 @@ def pg_up(metrics: str) -> str | None:
 
 
 @register("postgres-exporter")
-class PostgresExporterComponent(Base[PostgresExporter]):
+class PostgresExporterComponent(HttpComponent[PostgresExporter]):
     """Its secrets and connection come from the Postgres component it watches."""
 
     spec_model = PostgresExporter
+    health = "/metrics"
     why_nothing_to_refuse = "the exporter's metrics have no authentication"
 
     def __init__(self, name: str, spec: PostgresExporter) -> None:
@@ -113,11 +114,8 @@ class PostgresExporterComponent(Base[PostgresExporter]):
     def scrape_targets(self) -> tuple[ScrapeTarget, ...]:
         return (ScrapeTarget(self.name, self.name, PORT),)
 
-    def _url(self, access: Access) -> str:
-        return f"http://{access.host}:{access.port(self.name, PORT)}"
-
     def probe(self, access: Access) -> Probe:
-        url = self._url(access) + "/metrics"
+        url = self.url(access) + "/metrics"
 
         def run() -> str:
             value = pg_up(http_get(url))
@@ -128,12 +126,7 @@ class PostgresExporterComponent(Base[PostgresExporter]):
         return run
 
     def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
-        return self._url(access) + "/metrics" if access.has_port(self.name, PORT) else None
-
-    def connect(self, access: Access) -> HttpConnection | None:
-        if not access.has_port(self.name, PORT):
-            return None
-        return HttpConnection(self._url(access), "/metrics")
+        return self.url(access) + "/metrics" if access.has_port(self.name, PORT) else None
 
     def reach(self, conn: HttpConnection) -> str:
         value = pg_up(http_get(conn.url + "/metrics"))

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from greenroom.components import register
-from greenroom.components.access import Access, HttpConnection, Probe, probe_http
 from greenroom.components.base import (
-    Base,
     Client,
     Fragment,
+    HttpComponent,
     RenderContext,
     healthcheck,
     url_variable,
@@ -66,8 +65,9 @@ class HttpStub(ComponentBase):
 
 
 @register("http-stub")
-class HttpStubComponent(Base[HttpStub]):
+class HttpStubComponent(HttpComponent[HttpStub]):
     spec_model = HttpStub
+    health = HEALTH
     why_nothing_to_refuse = "a stub answers whoever calls it"
 
     def container_ports(self) -> dict[str, tuple[int, ...]]:
@@ -104,20 +104,3 @@ class HttpStubComponent(Base[HttpStub]):
 
     def client(self) -> Client:
         return Client(env={url_variable(self.name): f"http://{self.name}:{self.spec.port}"})
-
-    def _url(self, access: Access) -> str:
-        return f"http://{access.host}:{access.port(self.name, self.spec.port)}"
-
-    def probe(self, access: Access) -> Probe:
-        return probe_http(self._url(access) + HEALTH)
-
-    def endpoint(self, access: Access, *, show_secrets: bool = False) -> str | None:
-        return self._url(access) if access.has_port(self.name, self.spec.port) else None
-
-    def connect(self, access: Access) -> HttpConnection | None:
-        if not access.has_port(self.name, self.spec.port):
-            return None
-        return HttpConnection(self._url(access), HEALTH)
-
-    def reach(self, conn: HttpConnection) -> str:
-        return conn.reach()
