@@ -16,7 +16,6 @@ import pytest
 
 from greenroom.components.aws.provision import AwsTarget
 from greenroom.components.aws.spec import Aws
-from greenroom.components.postgres.spec import Postgres
 from greenroom.errors import PortInUseError, ReplicaError
 from greenroom.runtime import Replica, down, status, up
 from greenroom.runtime.containers import project_containers
@@ -66,18 +65,10 @@ def _assert_aws_provisioned(replica: Replica) -> None:
 
 
 def _assert_data_services(replica: Replica) -> None:
-    import psycopg
     import redis
 
     access = replica.access()
-    pg = next(c for c in replica.env.components.values() if isinstance(c, Postgres))
-    with psycopg.connect(
-        host=access.host,
-        port=access.port("postgres", 5432),
-        user=pg.user,
-        password=access.secret(pg.password.secret),
-        dbname=pg.database,
-    ) as conn:
+    with replica.parts["postgres"].connect(access).connect() as conn:
         tables = {
             r[0]
             for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -137,22 +128,8 @@ def test_changed_model_recreates_only_the_affected_service(dev_replica: Replica)
 def test_a_zone_turned_internal_recreates_the_replica_and_keeps_its_data(
     dev_replica: Replica, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import psycopg
-
-    access = dev_replica.access()
-    pg = next(c for c in dev_replica.env.components.values() if isinstance(c, Postgres))
-
-    def connect() -> psycopg.Connection[tuple[object, ...]]:
-        return psycopg.connect(
-            host=access.host,
-            port=access.port("postgres", 5432),
-            user=pg.user,
-            password=access.secret(pg.password.secret),
-            dbname=pg.database,
-            autocommit=True,
-        )
-
-    with connect() as conn:
+    postgres = dev_replica.parts["postgres"].connect(dev_replica.access())
+    with postgres.connect() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS greenroom_zone_test (v text)")
         conn.execute("INSERT INTO greenroom_zone_test VALUES ('kept')")
     try:
@@ -161,7 +138,7 @@ def test_a_zone_turned_internal_recreates_the_replica_and_keeps_its_data(
         assert "to-postgres" in said and "change isolation" in said
     finally:
         up("dev")
-    with connect() as conn:
+    with postgres.connect() as conn:
         assert conn.execute("SELECT v FROM greenroom_zone_test").fetchall() == [("kept",)]
         conn.execute("DROP TABLE greenroom_zone_test")
 

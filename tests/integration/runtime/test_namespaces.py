@@ -29,16 +29,10 @@ def _volumes_of(project: str) -> list[str]:
 
 
 def _pg(replica: Replica) -> psycopg.Connection[Any]:
-    access = replica.access()
-    spec: Any = replica.env.components["postgres"]
-    return psycopg.connect(
-        host=access.host,
-        port=access.port("postgres", 5432),
-        user=spec.user,
-        password=access.secret(spec.password.secret),
-        dbname=spec.database,
-        autocommit=True,
+    connection: psycopg.Connection[Any] = (
+        replica.parts["postgres"].connect(replica.access()).connect()
     )
+    return connection
 
 
 @pytest.fixture
