@@ -162,23 +162,21 @@ def remove_leftover_networks(project: str) -> list[str]:
     return kept
 
 
-NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
-
-
 def diverged_networks(project: str, rendered: Mapping[str, Any]) -> list[str]:
     """The project's networks whose isolation the rendered file changes (`internal`, or NAT):
     Compose must recreate them, which it cannot while containers it does not touch hold them."""
     from greenroom.images.engine import api
+    from greenroom.render.topology import NO_NAT
+    from greenroom.runtime.netview import isolation, short_name
 
     found: list[str] = []
     for network in api().networks(filters={"label": f"{PROJECT_LABEL}={project}"}):
-        name = str(network.get("Name", "")).removeprefix(f"{project}_")
+        name = short_name(project, str(network.get("Name", "")))
         if name not in rendered:
             continue
         spec = rendered[name] or {}
         nat = (spec.get("driver_opts") or {}).get(NO_NAT, "true") != "false"
-        had = (network.get("Options") or {}).get(NO_NAT, "true") != "false"
-        if bool(network.get("Internal")) != bool(spec.get("internal")) or nat != had:
+        if isolation(network) != (bool(spec.get("internal")), nat):
             found.append(name)
     return sorted(found)
 

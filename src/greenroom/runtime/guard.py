@@ -46,11 +46,12 @@ def rules(box: Box, members: Iterable[Box], table: Admissions) -> str:
     """`iptables-restore` input for ``box``: refuse each member of its networks that ``table``
     does not admit to its part (on the ports it does not admit, when it admits some)."""
     admitted = table.get(box.part, {})
+    ordered = sorted(members, key=lambda b: b.name)
     lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"]
     for network, address in sorted(box.networks.items()):
         if not address:
             continue
-        for member in sorted(members, key=lambda b: b.name):
+        for member in ordered:
             source = member.networks.get(network)
             if not source or member.part == box.part:
                 continue

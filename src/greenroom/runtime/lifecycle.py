@@ -194,14 +194,12 @@ def _leave_out_what_cannot_run(replica: Replica) -> None:
     missing = unavailable(infra_images(replica.env))
     if not missing:
         return
-    replica.leave_out(
-        {
-            name: f"{', '.join(sorted(set(part.images()) & set(missing)))}: "
-            + "; ".join(missing[i] for i in sorted(set(part.images()) & set(missing)))
-            for name, part in replica.parts.items()
-            if set(part.images()) & set(missing)
-        }
-    )
+    gone: dict[str, str] = {}
+    for name, part in replica.parts.items():
+        needs = sorted(set(part.images()) & set(missing))
+        if needs:
+            gone[name] = f"{', '.join(needs)}: " + "; ".join(missing[i] for i in needs)
+    replica.leave_out(gone)
     for name, why in replica.absent.items():
         console.print(
             f"{replica.project}: {name} cannot run here, the replica runs without it: {why}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenroom.errors import EngineError
+from greenroom.render.topology import NO_NAT
 
 COMPONENT_LABEL = "dev.greenroom.component"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -25,6 +26,12 @@ class Box:
     networks: Mapping[str, str]
     bindings: Mapping[int, tuple[str, int]] = field(default_factory=dict)
     """Container port -> (host address, host port) the engine publishes it on."""
+
+
+def isolation(network: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(internal, NAT) of a network as the engine describes it (`GET /networks`)."""
+    options = network.get("Options") or {}
+    return bool(network.get("Internal")), options.get(NO_NAT, "true") != "false"
 
 
 def short_name(project: str, network: str) -> str:

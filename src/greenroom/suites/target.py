@@ -42,6 +42,8 @@ class Target:
     absent: Mapping[str, str] = field(default_factory=dict)
     """Part -> why the replica runs without it (an image this machine cannot have); the model
     above is the environment without them."""
+    guard_off: str = ""
+    """Why the replica's containers carry no reach rules (`runtime/guard.py`); "" when they do."""
 
     def connection(self, kind: str) -> Any | None:
         """The connection of the first component of ``kind`` (by name), or None."""
@@ -83,6 +85,7 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
     """The target of a running local replica of ``env_name`` (brought up by `inv up`)."""
     from greenroom.runtime import Replica
     from greenroom.runtime.containers import project_containers
+    from greenroom.runtime.lifecycle import GUARD_KEY
 
     replica = Replica.open(env_name, overrides)
     state = replica.load_state()
@@ -103,7 +106,13 @@ def target_from_replica(env_name: str, overrides: Sequence[str] = ()) -> Target:
     target = replica_target(
         replica.env, replica.access(), dict(state.get("app_images") or {}), replica.parts
     )
-    return dataclasses.replace(target, absent=dict(replica.absent))
+    guard = state.get(GUARD_KEY)
+    guard_off = (
+        str(guard.get("off") or "")
+        if isinstance(guard, dict)
+        else f"the replica's last `up` applied no reach rules: run `inv up {env_name}`"
+    )
+    return dataclasses.replace(target, absent=dict(replica.absent), guard_off=guard_off)
 
 
 def replica_target(

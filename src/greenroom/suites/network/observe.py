@@ -3,8 +3,6 @@ host's view of every published port and the options of every network."""
 
 from __future__ import annotations
 
-import json
-
 from greenroom.components import parts
 from greenroom.model.environment import Environment
 from greenroom.runtime.netview import boxes
@@ -17,21 +15,6 @@ from greenroom.suites.network.probe import (
 )
 
 
-def _guard_off(env: Environment) -> str:
-    """Why the containers carry no reach rules, as the last `up` recorded; "" when they do."""
-    from greenroom.paths import replica_dir
-    from greenroom.runtime.lifecycle import GUARD_KEY
-
-    try:
-        state = json.loads((replica_dir(env.name) / "state.json").read_text())
-    except (OSError, ValueError):
-        state = {}
-    guard = state.get(GUARD_KEY)
-    if not isinstance(guard, dict):
-        return f"the replica's last `up` applied no reach rules: run `inv up {env.name}`"
-    return str(guard.get("off") or "")
-
-
 def observe(env: Environment, project: str) -> Live:
     """Probe the running replica ``project`` of ``env`` from inside and from the host."""
     from greenroom.images import ensure_images
@@ -40,7 +23,7 @@ def observe(env: Environment, project: str) -> Live:
     ensure_images(only=["python"], quiet=True)  # the probes' image
     everything = parts(env)
     found = boxes(project)
-    live = Live(env=env, boxes=found, gateway=bridge_gateway(), guard_off=_guard_off(env))
+    live = Live(env=env, boxes=found, gateway=bridge_gateway())
     ports = {svc: p for part in everything.values() for svc, p in part.container_ports().items()}
     for name in everything:
         mine = [b for b in found if b.part == name]

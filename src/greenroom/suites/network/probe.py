@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import EngineError
-from greenroom.runtime.netview import Box
+from greenroom.runtime.netview import Box, isolation
 
 PROBE_LABEL = "dev.greenroom.probe"
-NO_NAT = "com.docker.network.bridge.enable_ip_masquerade"
 TIMEOUT = 1.0
 
 SCRIPT = """
@@ -81,9 +80,7 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
     """Short network name -> (internal, NAT) as the engine has it."""
     out: dict[str, tuple[bool, bool]] = {}
     for name in sorted(set(names)):
-        data = _api().inspect_network(_full(project, name))
-        options = data.get("Options") or {}
-        out[name] = (bool(data.get("Internal")), options.get(NO_NAT, "true") != "false")
+        out[name] = isolation(_api().inspect_network(_full(project, name)))
     return out
 
 

@@ -47,6 +47,7 @@ def live(greenroom_target: Target) -> Live:
     env = greenroom_target.model
     live = observe(env, compose_project(env.project, env.name, project_root()))
     live.absent = dict(greenroom_target.absent)
+    live.guard_off = greenroom_target.guard_off
     return live
 
 
