@@ -28,7 +28,7 @@ from greenroom.runtime.containers import (
     remove_volumes,
 )
 from greenroom.runtime.converge import one_shot, problems_now, start_when_ready
-from greenroom.runtime.ports import check_ports
+from greenroom.runtime.ports import check_ports, in_ephemeral_range
 from greenroom.runtime.probes import Access
 from greenroom.runtime.replica import Replica, infra_images
 
@@ -63,6 +63,7 @@ def up(
         _remember(replica, state, printed, masked=not show_secrets)
         return replica
     check_ports(replica.host_ports, own=bound_ports(existing), env_name=replica.env.name)
+    _note_ephemeral_ports(replica)
     replica.forget_state()
     write_project(replica.dir, files)
     try:
@@ -97,6 +98,17 @@ def up(
     }
     _remember(replica, state | {"host_ports": replica.host_ports}, printed, masked=not show_secrets)
     return replica
+
+
+def _note_ephemeral_ports(replica: Replica) -> None:
+    """Say when host ports lie where the kernel lends ports to outgoing connections."""
+    ports = in_ephemeral_range(p for ps in replica.host_ports.values() for p in ps.values())
+    if ports:
+        console.print(
+            f"note: {len(ports)} host port(s) of {replica.project} ({ports[0]}-{ports[-1]}) lie in "
+            "the kernel's ephemeral port range, where any outgoing connection may hold one when "
+            "`up` runs; an exposure.port_base whose ports stay below that range avoids it"
+        )
 
 
 def _guard(replica: Replica) -> dict[str, object]:

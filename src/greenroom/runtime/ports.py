@@ -5,8 +5,24 @@ from __future__ import annotations
 import socket
 import subprocess
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from greenroom.errors import PortInUseError
+
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def ephemeral_range(source: Path = EPHEMERAL_RANGE_FILE) -> range | None:
+    """The ports the kernel hands to outgoing connections (Linux), or None where it does not say.
+
+    A replica's host port in this range can be taken at any moment by any process's outgoing
+    connection, so `up` may find it busy one run and free the next.
+    """
+    try:
+        low, high = (int(part) for part in source.read_text().split())
+    except (OSError, ValueError):
+        return None
+    return range(low, high + 1)
 
 
 def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
@@ -77,19 +93,43 @@ def check_ports(
     ``own`` lists ports already published by this replica's own containers (a re-run of `up`).
     """
     mine = set(own)
+    ephemeral = ephemeral_range()
     taken: list[str] = []
+    outgoing = False
     for service in sorted(wanted):
         for container_port, host_port in sorted(wanted[service].items()):
             if host_port in mine or port_is_free(host_port):
                 continue
-            holder = port_holder(host_port) or "another process"
-            taken.append(f"port {host_port} ({service}:{container_port}) is taken by {holder}")
+            holder = port_holder(host_port)
+            if holder is None and ephemeral is not None and host_port in ephemeral:
+                outgoing = True
+                holder = (
+                    "an outgoing connection (it is in the kernel's ephemeral port range, "
+                    f"{ephemeral.start}-{ephemeral.stop - 1})"
+                )
+            taken.append(
+                f"port {host_port} ({service}:{container_port}) is taken by "
+                f"{holder or 'another process'}"
+            )
     if taken:
+        move = (
+            f"`inv up {env_name} --set exposure.port_base=<free base>` "
+            "(or set GREENROOM_EXPOSURE__PORT_BASE)"
+        )
+        hint = f"stop whatever holds them, or move this replica's ports: {move}"
+        if outgoing and ephemeral is not None:
+            hint = (
+                "the kernel lends ports in its ephemeral range to outgoing connections at any "
+                f"moment; give this replica a port base whose ports stay below {ephemeral.start}: "
+                + move
+            )
         raise PortInUseError(
             "host ports needed by the replica are already in use:\n  " + "\n  ".join(taken),
-            hint=(
-                "stop whatever holds them, or move this replica's ports: "
-                f"`inv up {env_name} --set exposure.port_base=<free base>` "
-                "(or set GREENROOM_EXPOSURE__PORT_BASE)"
-            ),
+            hint=hint,
         )
+
+
+def in_ephemeral_range(ports: Iterable[int]) -> list[int]:
+    """Which of ``ports`` the kernel may lend to outgoing connections (sorted)."""
+    ephemeral = ephemeral_range()
+    return sorted(p for p in set(ports) if ephemeral is not None and p in ephemeral)

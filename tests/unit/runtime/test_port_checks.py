@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from greenroom.errors import PortInUseError
-from greenroom.runtime.ports import check_ports, port_holder, port_is_free
+from greenroom.runtime.ports import check_ports, ephemeral_range, port_holder, port_is_free
 
 
 @pytest.fixture
@@ -48,3 +48,26 @@ def test_ports_already_held_by_the_replica_itself_are_fine(listening_port: int) 
 def test_holder_of_our_own_socket_is_this_process(listening_port: int) -> None:
     holder = port_holder(listening_port)
     assert holder is None or str(os.getpid()) in holder
+
+
+def test_ephemeral_range_is_read_from_the_kernels_setting(tmp_path) -> None:
+    setting = tmp_path / "ip_local_port_range"
+    setting.write_text("32768\t60999\n")
+    assert ephemeral_range(setting) == range(32768, 61000)
+    assert ephemeral_range(tmp_path / "absent") is None
+
+
+def test_a_port_held_by_an_outgoing_connection_says_so_and_how_to_avoid_it(
+    listening_port: int,
+) -> None:
+    with socket.create_connection(("127.0.0.1", listening_port)) as client:
+        lent = client.getsockname()[1]
+        ephemeral = ephemeral_range()
+        if ephemeral is None or lent not in ephemeral:
+            pytest.skip("this kernel does not lend outgoing ports from a range it reports")
+        with pytest.raises(PortInUseError) as caught:
+            check_ports({"api": {8000: lent}}, env_name="stage")
+    message = str(caught.value)
+    assert f"port {lent} (api:8000) is taken by an outgoing connection" in message
+    assert f"below {ephemeral.start}" in message
+    assert "--set exposure.port_base=" in message
