@@ -201,8 +201,13 @@ def perform(
     kind: str, env_name: str, overrides: Sequence[str], run: Callable[[Target, str], D]
 ) -> D:
     """Run a drill on ``env_name``'s running replica, then report and record it (`drill-<kind>`)."""
+    from greenroom.runtime.lifecycle import reguard
+
     target, project = replica_target(env_name, overrides)
-    drill = run(target, project)
+    try:
+        drill = run(target, project)
+    finally:
+        reguard(env_name, overrides)  # the containers a fault restarted lost their reach rules
     conclude(kind, drill, target)
     return drill
 

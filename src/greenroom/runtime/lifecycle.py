@@ -131,6 +131,23 @@ def _guard(replica: Replica) -> dict[str, object]:
     return done.state()
 
 
+def reguard(env_name: str, overrides: Sequence[str] = ()) -> None:
+    """Apply the reach rules again to every running container of ``env_name``'s replica.
+
+    A container that restarted (a fault a drill injected and undid, a crash) lost the rules in its
+    network namespace and, on a new address, is not refused by the others; this puts them back
+    without the rest of `up`. Nothing happens to a replica that is not up or runs without rules.
+    """
+    replica = Replica.open(env_name, overrides)
+    state = replica.load_state()
+    recorded = state.get(GUARD_KEY)
+    if not state or not project_containers(replica.project):
+        return
+    if isinstance(recorded, dict) and recorded.get("off"):
+        replica.guard_off = str(recorded["off"])
+    replica.save_state({**state, GUARD_KEY: _guard(replica)})
+
+
 def _remember(replica: Replica, state: dict[str, Any], printed: Listing, *, masked: bool) -> None:
     """Save the replica's state, with what lets the next `up` see it has nothing to do without
     loading the model (`runtime/noop.py`): recorded only when the endpoints printed were masked."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +16,12 @@ from greenroom.drills import faults
 from greenroom.drills.backup import drill_backup
 from greenroom.drills.failover import drill_failover
 from greenroom.drills.jetstream import drill_jetstream
+from greenroom.errors import SuiteError
+from greenroom.images.catalog import CATALOG
 from greenroom.images.engine import api
 from greenroom.release.ledger import entries
 from greenroom.runtime import Replica, down, up
+from greenroom.suites import resolve_target, run_suite
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +86,48 @@ def test_a_jetstream_restart_keeps_every_acknowledged_message(
     assert drill.acknowledged > 0 and drill.lost == 0 and drill.rto_seconds > 0
     (entry,) = entries(path=tmp_path / "ledger.jsonl")
     assert entry.suite == "drill-jetstream" and entry.measures["messages_lost"] == "0"
+    (nats,) = faults.containers(prod.project, "nats")
+    assert "REJECT" in _reach_rules(nats["Id"]), "the restarted NATS got its reach rules back"
+
+
+def _reach_rules(container: str) -> str:
+    """The packet filter rules in ``container``'s network namespace."""
+    beside = ["--network", f"container:{container}", "--cap-add", "NET_ADMIN"]
+    listing = ["--entrypoint", "iptables", CATALOG["guard"].ref, "-S", "INPUT"]
+    return subprocess.run(
+        ["docker", "run", "--rm", *beside, *listing],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _network_suite(folder: Path) -> SuiteError | None:
+    try:
+        run_suite(
+            "network",
+            "prod",
+            target=resolve_target("prod"),
+            junit=folder / "network.xml",
+            ledger=folder / "ledger.jsonl",
+        )
+    except SuiteError as exc:
+        return exc
+    return None
+
+
+def test_a_container_restarted_outside_up_is_reported_until_up_applies_its_rules_again(
+    prod: Replica, tmp_path: Path
+) -> None:
+    with faults.stopped(prod.project, "api") as fault:  # then started: a crash and a restart
+        restarted = fault.containers
+    error = _network_suite(tmp_path / "restarted")
+    assert error is not None
+    assert "postgres -> api:8000 is open through network to-postgres" in str(error)
+    assert any(f"reach rules inside {name} that refuse" in str(error) for name in restarted)
+    assert "run `inv up prod` to apply them again" in str(error)
+    up("prod")
+    assert _network_suite(tmp_path / "after-up") is None
 
 
 def test_a_paused_service_answers_nothing_until_it_is_resumed(prod: Replica) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from greenroom.model.environment import Environment
@@ -81,7 +82,8 @@ def test_the_model_declares_paths_closures_exposure_internet_and_domains() -> No
     assert "reach:ingress->api:8000" in ids
     assert "closed:aws->postgres:5432" in ids
     assert "closed:api->search:9100" in ids, "a port the rule leaves out is closed"
-    assert "closed:aws->api:8000" not in ids, "api declares no rule of its own"
+    assert "closed:aws->api:8000" in ids, "without a rule of its own, api admits its talkers"
+    assert "reach:ingress->api:8000" in ids and "closed:postgres->api:8000" in ids
     assert {"exposure:ingress:8080", "exposure:postgres:5432"} <= ids
     assert {"internet:postgres", "internet:nats"} <= ids
     assert {"domain:stage.example.com", "domain:shop.localhost"} <= ids
@@ -108,6 +110,25 @@ def test_a_port_left_out_of_a_rule_open_on_a_shared_network_fails_when_rules_app
     assert "share network to-search by design" in judged.reason
     assert "reach rules inside shop-search-1 that refuse api are missing" in judged.reason
     assert "run `inv up stage`" in judged.reason
+
+
+def test_the_container_that_lost_its_rules_is_named_among_its_service_s_containers() -> None:
+    boxes = as_rendered()
+    restarted = next(b for b in boxes if b.part == "api")
+    other = replace(
+        restarted,
+        id="api-2",
+        name="shop-api-2",
+        networks={n: f"{a}0" for n, a in restarted.networks.items()},
+    )
+    opened = {"postgres": [("api", 8000, restarted.networks["to-postgres"])]}
+    live = live_with([*boxes, other], opened)
+    judged = judge(Property("closed", "postgres", "api", "api", 8000), live, LAYOUT, TABLE)
+    assert judged.verdict == "failed"
+    assert "postgres and api share network to-postgres by design (api may reach postgres)" in (
+        judged.reason
+    )
+    assert "reach rules inside shop-api-1 that refuse postgres are missing" in judged.reason
 
 
 def test_without_reach_rules_or_a_running_source_a_shared_network_is_not_emulable() -> None:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from greenroom.components import Component, parts
 from greenroom.model.environment import Environment
-from greenroom.model.reach import Admissions, admissions, admits, egress_allows
+from greenroom.model.reach import Admissions, admissions, admits
 from greenroom.render.ports import published, reach
 from greenroom.render.topology import Topology, topology
 from greenroom.runtime.netview import Box
@@ -71,24 +71,19 @@ def _ports(part: Component) -> dict[str, tuple[int, ...]]:
     return {svc: ports for svc, ports in part.container_ports().items() if ports}
 
 
-def _paths(
-    env: Environment, table: Admissions, everything: Mapping[str, Component]
-) -> dict[str, Property]:
+def _paths(table: Admissions, everything: Mapping[str, Component]) -> dict[str, Property]:
+    """Each source -> target port: a path where the model admits it, else a closure. Without
+    `allow_from` a target admits what talks to it, so every other path is closed too."""
     found: dict[str, Property] = {}
     sources = [name for name, part in everything.items() if part.replicas()]
     for t, part in everything.items():
-        ruled = getattr(getattr(part, "spec", None), "allow_from", None) is not None
         for svc, ports in _ports(part).items():
             for s in sources:
                 if s == t:
                     continue
                 for port in ports:
-                    if admits(table, s, t, port):
-                        prop = Property("reach", s, t, svc, port)
-                    elif ruled or not egress_allows(env, everything, s, t):
-                        prop = Property("closed", s, t, svc, port)
-                    else:
-                        continue
+                    kind: Kind = "reach" if admits(table, s, t, port) else "closed"
+                    prop = Property(kind, s, t, svc, port)
                     found[prop.id] = prop
     return found
 
@@ -96,12 +91,13 @@ def _paths(
 def declared(env: Environment, absent: Mapping[str, str] | None = None) -> list[Property]:
     """Every network property ``env`` declares, in a stable order (pure: no engine needed).
 
-    Paths a rule admits must connect; paths closed by a target's own `allow_from` or by the
-    source zone's `egress` must not; each published port has its exposure; members of internal
-    zones have no route to the internet; public domains are not emulable locally.
+    Paths the reach rules admit must connect and every other path between the parts must not
+    (`model/reach.py`: `allow_from`, zone `egress`, or else what talks to a target); each
+    published port has its exposure; members of internal zones have no route to the internet;
+    public domains are not emulable locally.
     """
     everything = parts(env)
-    found = _paths(env, admissions(env), everything)
+    found = _paths(admissions(env), everything)
     for svc, (part, ports) in published(env).items():
         for port in ports:
             prop = Property("exposure", target=part.name, service=svc, port=port)
@@ -160,13 +156,17 @@ def _why_shared(table: Admissions, s: str, t: str, network: str) -> str:
 
 
 def _closed(prop: Property, live: Live, layout: Topology, table: Admissions) -> Judgement:
-    targets = {b.service: b for b in live.of(prop.target)}
+    targets = [b for b in live.of(prop.target) if b.service == prop.service]
     for networks, attempts in live.attempts.get(prop.source, []):
         opened = [a for a in attempts if a.service == prop.service and a.port == prop.port]
         opened = [a for a in opened if a.open]
         if not opened:
             continue
-        box = targets.get(prop.service)
+        vias = {a.via for a in opened}
+        box = next(
+            (b for b in targets if vias & set(b.networks.values())),
+            targets[-1] if targets else None,
+        )
         through = sorted(networks & set(box.networks)) if box else []
         expected = set(layout.shared(prop.source, prop.target))
         stray = [n for n in through if n not in expected]
