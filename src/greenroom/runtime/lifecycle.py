@@ -252,12 +252,16 @@ def _converge(replica: Replica, timeout: float) -> dict[str, object]:
     title = f"{replica.project}: bringing up {env.name}"
     calls = 0
     guarding: list[Future[dict[str, object]]] = []
+    rendered: list[tuple[dict[str, Any], dict[str, str]]] = []
 
     def start(services: list[str]) -> None:
         nonlocal calls
         calls += 1
-        if calls > 1 and _start_created(replica, services):
-            return
+        if calls > 1:
+            if not rendered:
+                rendered.append(_compose_document(replica))
+            if _start_created(replica, services, *rendered[0]):
+                return
         _compose_up(replica, docker, services, remove_orphans=calls == 1)
 
     def create(services: list[str]) -> None:
@@ -313,23 +317,30 @@ def _compose_up(
         ) from exc
 
 
-def _start_created(replica: Replica, services: list[str]) -> bool:
+def _compose_document(replica: Replica) -> tuple[dict[str, Any], dict[str, str]]:
+    """The written Compose project, parsed, and the values of its secret variables."""
+    from greenroom.secrets import read, variable
+
+    values = {variable(n): read(p).get_secret_value() for n, p in replica.secret_files.items()}
+    return yaml.safe_load(replica.compose_file.read_text()), values
+
+
+def _start_created(
+    replica: Replica, services: list[str], document: dict[str, Any], values: dict[str, str]
+) -> bool:
     """Start the containers `create` made without another Compose round trip, when possible."""
-    import yaml
     from docker.errors import DockerException
 
     from greenroom.runtime.containers import by_service
     from greenroom.runtime.quickstart import start_created
-    from greenroom.secrets import read, variable
 
     everything = replica.parts
-    values = {variable(n): read(p).get_secret_value() for n, p in replica.secret_files.items()}
     try:
         return start_created(
             services,
             by_service(project_containers(replica.project)),
             {name: everything[name].replicas() if name in everything else 1 for name in services},
-            yaml.safe_load(replica.compose_file.read_text()),
+            document,
             values,
         )
     except DockerException as exc:
