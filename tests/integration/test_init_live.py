@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from greenroom_cli import greenroom_in
 
 from greenroom.model import load_environment
 
@@ -123,17 +124,7 @@ PORTS = ("--set", "exposure.port_base=27000")
 
 
 def _greenroom(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GREENROOM_LEDGER=str(root / "ledger.jsonl"))
-    env.pop("GREENROOM_ROOT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "greenroom", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    return greenroom_in(root, *args, ledger=root / "ledger.jsonl", check=False)
 
 
 def test_envs_from_init_come_up_and_pass_smoke(tmp_path: Path) -> None:

@@ -7,14 +7,13 @@ command runs there as that user types it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from greenroom_cli import greenroom_in
 
 BASE = """\
 project: byo
@@ -88,22 +87,7 @@ def test_the_teams_own_check():
 
 
 def _run(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GREENROOM_LEDGER=str(project / "ledger.jsonl"))
-    env.pop("GREENROOM_ROOT", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "greenroom", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
-    if check and done.returncode != 0:
-        pytest.fail(
-            f"greenroom {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
-    return done
+    return greenroom_in(project, *args, ledger=project / "ledger.jsonl", check=check)
 
 
 @pytest.fixture(scope="module")

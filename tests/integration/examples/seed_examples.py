@@ -7,16 +7,14 @@ runs' evidence goes to a throwaway ledger and JUnit folder, never the example's 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from greenroom_cli import greenroom_in
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
@@ -29,23 +27,7 @@ class Example:
     evidence: Path
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, GREENROOM_LEDGER=str(self.evidence / "ledger.jsonl"))
-        env.pop("GREENROOM_ROOT", None)
-        done = subprocess.run(
-            [sys.executable, "-m", "greenroom", *args],
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=900,
-            check=False,
-        )
-        if check and done.returncode != 0:
-            pytest.fail(
-                f"greenroom {' '.join(args)} failed in {self.folder.name}:\n"
-                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        return done
+        return greenroom_in(self.folder, *args, ledger=self.evidence / "ledger.jsonl", check=check)
 
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args).stdout)
