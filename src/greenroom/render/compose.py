@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +111,12 @@ def _service(
     if ports:
         out["ports"] = ports
     out["networks"] = list(networks.members[name])
+    tasks = one_shots(everything)
+    if name in tasks and all(n in ctx.subnets for n in out["networks"]):
+        index = tasks.index(name)
+        out["networks"] = {
+            n: {"ipv4_address": pinned(ctx.subnets[n], index)} for n in out["networks"]
+        }
     out["labels"] = {
         f"{LABEL}.env": env.name,
         f"{LABEL}.project": env.project,
@@ -129,8 +137,33 @@ def _service(
 
 
 def _network(network: Network, subnet: str | None) -> Fragment:
+    """A network's Compose entry; with a subnet, the engine hands out addresses from its lower
+    half only, and the upper half holds the fixed addresses of one-shot tasks (`pinned`)."""
     fragment = network.compose()
-    return fragment | {"ipam": {"config": [{"subnet": subnet}]}} if subnet else fragment
+    if not subnet:
+        return fragment
+    lower = next(ipaddress.ip_network(subnet).subnets(prefixlen_diff=1))
+    return fragment | {"ipam": {"config": [{"subnet": subnet, "ip_range": str(lower)}]}}
+
+
+def one_shots(everything: Mapping[str, Component]) -> list[str]:
+    """The one-shot tasks (a migration) with a single container: the model names, sorted."""
+    return sorted(
+        name
+        for name, part in everything.items()
+        if part.readiness() == "service_completed_successfully" and part.replicas() == 1
+    )
+
+
+def pinned(subnet: str, index: int) -> str:
+    """The fixed address of the ``index``-th one-shot task in ``subnet``: counted down from its
+    last host address, above the range the engine hands out.
+
+    A task that has exited keeps this address in its configuration, so the reach rules of the
+    others can name it, and they refuse it while it runs again at the next `up`.
+    """
+    network = ipaddress.ip_network(subnet)
+    return str(network.broadcast_address - 1 - index)
 
 
 def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:

@@ -162,9 +162,20 @@ def remove_leftover_networks(project: str) -> list[str]:
     return kept
 
 
+def _ranges(network: Mapping[str, Any]) -> list[str]:
+    """The ranges a network hands addresses out from (the engine's `IPAM` or Compose's `ipam`)."""
+    ipam = network.get("IPAM") or network.get("ipam") or {}
+    ranges = (
+        str(config.get("IPRange") or config.get("ip_range") or "")
+        for config in ipam.get("Config") or ipam.get("config") or []
+    )
+    return [r for r in ranges if r]
+
+
 def diverged_networks(project: str, rendered: Mapping[str, Any]) -> list[str]:
-    """The project's networks whose isolation the rendered file changes (`internal`, or NAT):
-    Compose must recreate them, which it cannot while containers it does not touch hold them."""
+    """The project's networks whose isolation (`internal`, or NAT) or address ranges the rendered
+    file changes: Compose must recreate them, which it cannot while containers it does not touch
+    hold them."""
     from greenroom.images.engine import api
     from greenroom.render.topology import NO_NAT
     from greenroom.runtime.netview import isolation, short_name
@@ -176,7 +187,9 @@ def diverged_networks(project: str, rendered: Mapping[str, Any]) -> list[str]:
             continue
         spec = rendered[name] or {}
         nat = (spec.get("driver_opts") or {}).get(NO_NAT, "true") != "false"
-        if isolation(network) != (bool(spec.get("internal")), nat):
+        if isolation(network) != (bool(spec.get("internal")), nat) or _ranges(network) != _ranges(
+            spec
+        ):
             found.append(name)
     return sorted(found)
 

@@ -117,11 +117,14 @@ def enforce(table: Admissions, found: Sequence[Box]) -> Guarded:
     if os.environ.get(SWITCH, "").strip() in OFF:
         return Guarded(off=f"{SWITCH} turns it off")
     running = [b for b in found if b.running]
+    # A one-shot task that has exited keeps its fixed address (`render.compose.pinned`): the
+    # others refuse it by that address, while it runs again at the next `up` too.
+    members = running + [b for b in found if not b.running and any(b.networks.values())]
     image = CATALOG["guard"].ref
 
     def one(box: Box) -> str:
         try:
-            return _apply(image, box, rules(box, running, table))
+            return _apply(image, box, rules(box, members, table))
         except DockerException as exc:
             return f"the engine refused the guard for {box.name}: {str(exc)[-300:]}"
 

@@ -73,7 +73,8 @@ def up(
         if existing and changed:
             console.print(
                 f"{replica.project}: network(s) {', '.join(changed)} change isolation (a zone's "
-                "`internal`, or NAT): recreating the replica's containers, volumes kept"
+                "`internal`, or NAT) or address ranges: recreating the replica's containers, "
+                "volumes kept"
             )
         if existing and (changed or not state):
             # What an interrupted `up` left behind (port proxies may be half set up): removed,

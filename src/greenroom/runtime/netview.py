@@ -59,7 +59,9 @@ def _box(project: str, data: Mapping[str, Any]) -> Box:
     labels = (data.get("Config") or {}).get("Labels") or {}
     settings = data.get("NetworkSettings") or {}
     networks = {
-        short_name(project, name): str(net.get("IPAddress") or "")
+        short_name(project, name): str(
+            net.get("IPAddress") or (net.get("IPAMConfig") or {}).get("IPv4Address") or ""
+        )
         for name, net in (settings.get("Networks") or {}).items()
     }
     bindings: dict[int, tuple[str, int]] = {}

@@ -179,6 +179,23 @@ def test_one_shot_runs_to_completion_before_its_dependants(make_env, context):
     assert services["ingress"]["depends_on"] == {"api": {"condition": "service_healthy"}}
 
 
+def test_a_one_shot_task_has_a_fixed_address_above_the_range_the_engine_hands_out(
+    make_env, context
+):
+    env = make_env()
+    unplaced = compose(env, context(env))
+    assert unplaced["services"]["migrate"]["networks"] == ["to-postgres"]
+    subnets = {name: f"10.9.{i}.0/24" for i, name in enumerate(sorted(unplaced["networks"]))}
+    placed = compose(env, context(env, subnets=subnets))
+    migrate, api = placed["services"]["migrate"], placed["services"]["api"]
+    block = subnets["to-postgres"].rsplit(".", 1)[0]
+    assert migrate["networks"] == {"to-postgres": {"ipv4_address": f"{block}.254"}}
+    assert isinstance(api["networks"], list), "a long-running service takes what it is given"
+    assert placed["networks"]["to-postgres"]["ipam"]["config"] == [
+        {"subnet": subnets["to-postgres"], "ip_range": f"{block}.0/25"}
+    ]
+
+
 def test_app_services_get_connections_and_their_own_env_wins(make_env, context):
     env = make_env(services={"worker": {"env": {"NATS_SUBJECT": "orders.paid"}}})
     services = compose(env, context(env))["services"]

@@ -65,6 +65,26 @@ def test_a_stopped_member_has_no_address_and_so_no_rule() -> None:
     assert "-A INPUT" not in rules(POSTGRES, [POSTGRES, stopped], TABLE)
 
 
+def test_an_exited_one_shot_task_is_refused_by_its_fixed_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from greenroom.runtime import guard
+
+    applied: dict[str, str] = {}
+
+    def load(image: str, target: Box, text: str) -> str:
+        applied[target.name] = text
+        return ""
+
+    monkeypatch.delenv("GREENROOM_REACH_GUARD", raising=False)
+    monkeypatch.setattr(guard, "_apply", load)
+    migrate = Box("m", "shop-migrate-1", "migrate", "migrate", False, {"to-postgres": "10.1.0.254"})
+    assert enforce(TABLE, [API, POSTGRES, migrate]) == Guarded(containers=2)
+    assert sorted(applied) == ["shop-api-1", "shop-postgres-1"], "only running ones get rules"
+    assert "-A INPUT -s 10.1.0.254/32 -d 10.1.0.3/32" in applied["shop-api-1"]
+    assert "-A INPUT -s 10.1.0.254/32 -d 10.1.0.2/32" in applied["shop-postgres-1"]
+
+
 def test_the_switch_leaves_containers_without_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREENROOM_REACH_GUARD", "0")
     done = enforce(TABLE, [API, POSTGRES])

@@ -32,10 +32,23 @@ def observe(env: Environment, project: str) -> Live:
             if not networks:
                 continue
             inside = next((b.id for b in mine if b.running and set(b.networks) == networks), "")
-            if not inside:
+            # An exited one-shot task keeps its fixed addresses: a probe takes them, and is the
+            # task as far as the reach rules can tell.
+            pinned = next(
+                (
+                    dict(b.networks)
+                    for b in mine
+                    if not inside and set(b.networks) == networks and all(b.networks.values())
+                ),
+                None,
+            )
+            if not inside and pinned is None:
                 live.stand_ins.add(name)
             live.attempts.setdefault(name, []).append(
-                (networks, attempts_from(project, sorted(networks), others, ports, inside))
+                (
+                    networks,
+                    attempts_from(project, sorted(networks), others, ports, inside, pinned),
+                )
             )
     bound = {port for b in found for _, port in b.bindings.values()}
     public = {port for b in found for address, port in b.bindings.values() if address != LOOPBACK}

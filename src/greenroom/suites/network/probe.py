@@ -85,23 +85,40 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
 
 
 @contextmanager
-def _probe(project: str, networks: Iterable[str], image: str, inside: str = "") -> Iterator[str]:
+def _probe(
+    project: str,
+    networks: Iterable[str],
+    image: str,
+    inside: str = "",
+    addresses: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """A sleeping container in the network namespace of container ``inside`` (its addresses, so
-    the reach rules that name it apply), or else on exactly ``networks``; removed on the way out."""
-    names = [_full(project, n) for n in networks]
+    the reach rules that name it apply), or else on exactly ``networks``, at ``addresses`` where
+    given (network -> address); removed on the way out."""
+    short = list(networks)
+    names = [_full(project, n) for n in short]
+    at = {full: (addresses or {}).get(n) or None for n, full in zip(short, names, strict=True)}
     api = _api()
     config = api.create_host_config(network_mode=f"container:{inside}" if inside else names[0])
+    endpoint = (
+        None
+        if inside or not at[names[0]]
+        else api.create_networking_config(
+            {names[0]: api.create_endpoint_config(ipv4_address=at[names[0]])}
+        )
+    )
     created = api.create_container(
         image,
         command=["python", "-c", "import time; time.sleep(600)"],
         labels={PROBE_LABEL: project},
         host_config=config,
+        networking_config=endpoint,
         name=f"{project}-probe-{uuid.uuid4().hex[:8]}",
     )
     probe = str(created["Id"])
     try:
         for name in [] if inside else names[1:]:
-            api.connect_container_to_network(probe, name)
+            api.connect_container_to_network(probe, name, ipv4_address=at[name])
         api.start(probe)
         yield probe
     finally:
@@ -114,9 +131,10 @@ def attempts_from(
     targets: Iterable[Box],
     ports: Mapping[str, Iterable[int]],
     inside: str = "",
+    addresses: Mapping[str, str] | None = None,
 ) -> list[Attempt]:
     """Connections to each target's ports, by name and address, from inside container
-    ``inside`` or else from a probe on ``networks``."""
+    ``inside`` or else from a probe on ``networks`` (at ``addresses``, where given)."""
     from greenroom.images.catalog import CATALOG
 
     joined = set(networks)
@@ -134,7 +152,7 @@ def attempts_from(
             items += [(key, ip, port) for ip in box.networks.values() if ip]
     if not items:
         return unnamed
-    with _probe(project, networks, CATALOG["python"].ref, inside) as probe:
+    with _probe(project, joined, CATALOG["python"].ref, inside, addresses) as probe:
         argv = ["python", "-c", SCRIPT, json.dumps(items), str(TIMEOUT)]
         run = _api().exec_create(probe, argv)
         raw = _api().exec_start(run["Id"]).decode("utf-8", "replace")
