@@ -111,12 +111,6 @@ def _service(
     if ports:
         out["ports"] = ports
     out["networks"] = list(networks.members[name])
-    tasks = one_shots(everything)
-    if name in tasks and all(n in ctx.subnets for n in out["networks"]):
-        index = tasks.index(name)
-        out["networks"] = {
-            n: {"ipv4_address": pinned(ctx.subnets[n], index)} for n in out["networks"]
-        }
     out["labels"] = {
         f"{LABEL}.env": env.name,
         f"{LABEL}.project": env.project,
@@ -146,13 +140,26 @@ def _network(network: Network, subnet: str | None) -> Fragment:
     return fragment | {"ipam": {"config": [{"subnet": subnet, "ip_range": str(lower)}]}}
 
 
-def one_shots(everything: Mapping[str, Component]) -> list[str]:
-    """The one-shot tasks (a migration) with a single container: the model names, sorted."""
-    return sorted(
-        name
+def _pin_one_shots(
+    everything: Mapping[str, Component],
+    made: Mapping[str, list[str]],
+    services: dict[str, Fragment],
+    subnets: Mapping[str, str],
+) -> None:
+    """Give each one-shot task (a migration) with a single container its fixed address on each of
+    its networks, once the runtime has chosen their subnets."""
+    tasks = sorted(
+        service
         for name, part in everything.items()
         if part.readiness() == "service_completed_successfully" and part.replicas() == 1
+        for service in made.get(name, [])
     )
+    for index, service in enumerate(tasks):
+        networks = services[service]["networks"]
+        if all(n in subnets for n in networks):
+            services[service]["networks"] = {
+                n: {"ipv4_address": pinned(subnets[n], index)} for n in networks
+            }
 
 
 def pinned(subnet: str, index: int) -> str:
@@ -173,11 +180,14 @@ def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:
     services: dict[str, Fragment] = {}
     files: dict[str, str] = {}
     volumes: set[str] = set()
+    made: dict[str, list[str]] = {}
     for name, part in everything.items():
         for service, fragment in part.services(env, ctx).items():
             services[service] = _service(env, ctx, everything, layout, name, service, fragment)
+            made.setdefault(name, []).append(service)
         files |= part.files(env)
         volumes |= set(part.volumes())
+    _pin_one_shots(everything, made, services, ctx.subnets)
     networks = {
         name: _network(network, ctx.subnets.get(name)) for name, network in layout.networks.items()
     }
