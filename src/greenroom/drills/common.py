@@ -200,16 +200,33 @@ D = TypeVar("D", bound=Drill)
 def perform(
     kind: str, env_name: str, overrides: Sequence[str], run: Callable[[Target, str], D]
 ) -> D:
-    """Run a drill on ``env_name``'s running replica, then report and record it (`drill-<kind>`)."""
-    from greenroom.runtime.lifecycle import reguard
-
+    """Run a drill on ``env_name``'s running replica, put the reach rules back on what its faults
+    restarted, then report and record it (`drill-<kind>`)."""
     target, project = replica_target(env_name, overrides)
     try:
         drill = run(target, project)
     finally:
-        reguard(env_name, overrides)  # the containers a fault restarted lost their reach rules
+        _reguard(env_name, overrides)
     conclude(kind, drill, target)
     return drill
+
+
+def _reguard(env_name: str, overrides: Sequence[str]) -> None:
+    """The containers a fault restarted lost their reach rules: apply them again; a failure to is
+    a note, never what the drill reports."""
+    from docker.errors import DockerException
+
+    from greenroom.errors import GreenroomError
+    from greenroom.progress import console
+    from greenroom.runtime.lifecycle import reguard
+
+    try:
+        reguard(env_name, overrides)
+    except (GreenroomError, DockerException) as exc:
+        console.print(
+            f"note: the reach rules could not be applied again after the drill ({exc}); "
+            f"`inv up {env_name}` applies them"
+        )
 
 
 def conclude(kind: str, drill: Drill, target: Target) -> Path:

@@ -11,6 +11,7 @@ import yaml
 
 from greenroom.components import Component, Fragment, RenderContext, parts
 from greenroom.components.base import limits
+from greenroom.errors import ConfigError
 from greenroom.model.environment import Environment
 from greenroom.model.refs import OPS
 from greenroom.render.override import merge_override
@@ -156,7 +157,7 @@ def _pin_one_shots(
     )
     for index, service in enumerate(tasks):
         networks = services[service]["networks"]
-        if all(n in subnets for n in networks):
+        if networks and all(n in subnets for n in networks):
             services[service]["networks"] = {
                 n: {"ipv4_address": pinned(subnets[n], index)} for n in networks
             }
@@ -167,10 +168,18 @@ def pinned(subnet: str, index: int) -> str:
     last host address, above the range the engine hands out.
 
     A task that has exited keeps this address in its configuration, so the reach rules of the
-    others can name it, and they refuse it while it runs again at the next `up`.
+    others can name it, and the network suite can probe from it; containers that keep their rules
+    across an `up` refuse the task while it runs again.
     """
-    network = ipaddress.ip_network(subnet)
-    return str(network.broadcast_address - 1 - index)
+    network = ipaddress.IPv4Network(subnet)
+    address = network.broadcast_address - 1 - index
+    if address in next(network.subnets(prefixlen_diff=1)):
+        raise ConfigError(
+            f"{subnet} has no room for {index + 1} one-shot task(s) above the addresses the "
+            "engine hands out",
+            hint="give the replica larger subnets (GREENROOM_SUBNET_POOL) or fewer one-shot tasks",
+        )
+    return str(address)
 
 
 def render_project(env: Environment, ctx: RenderContext) -> RenderedProject:

@@ -74,6 +74,11 @@ def _merge(base: Any, extra: Any, key: str = "") -> Any:
         return out
     if isinstance(base, list) and isinstance(extra, list):
         return _merge_lists(key, base, _strip(extra))
+    if key == "networks" and isinstance(base, dict) and isinstance(extra, list):
+        # A service's networks as a list or a mapping mean the same to Compose: merge, not replace.
+        return _merge(base, {name: None for name in extra if name not in base}, key)
+    if key == "networks" and isinstance(base, list) and isinstance(extra, dict):
+        return _merge({name: None for name in base}, extra, key)
     return _strip(extra)
 
 

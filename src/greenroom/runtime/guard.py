@@ -7,8 +7,9 @@ by greenroom's guard image with NET_ADMIN on that namespace alone): a connection
 a member of the replica its model does not admit is refused. Replies and the connections it
 opens itself are untouched, and so is the host (published ports, probes).
 
-The rules name the other members' addresses: a container that restarts after `up` starts without
-its rules, and one that moves to a new address is not refused by the others. Both err open, never
+The rules name the other members' addresses (an exited one-shot task by the fixed address it keeps,
+`render.compose.pinned`): a container that restarts after `up` starts without its rules, and one
+that moves to a new address is not refused by the others. Both err open, never
 closing a path the model admits; `inv up` applies them again, and `test network` reports what it
 finds open.
 """

@@ -144,8 +144,8 @@ def reguard(env_name: str, overrides: Sequence[str] = ()) -> None:
     recorded = state.get(GUARD_KEY)
     if not state or not project_containers(replica.project):
         return
-    if isinstance(recorded, dict) and recorded.get("off"):
-        replica.guard_off = str(recorded["off"])
+    if isinstance(recorded, dict) and recorded.get("off") and not recorded.get("containers"):
+        replica.guard_off = str(recorded["off"])  # off for the replica, not one refusal
     replica.save_state({**state, GUARD_KEY: _guard(replica)})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -101,7 +102,7 @@ def check_ports(
             if host_port in mine or port_is_free(host_port):
                 continue
             holder = port_holder(host_port)
-            if holder is None and ephemeral is not None and host_port in ephemeral:
+            if holder is None and ephemeral and host_port in ephemeral and shutil.which("ss"):
                 outgoing = True
                 holder = (
                     "an outgoing connection (it is in the kernel's ephemeral port range, "

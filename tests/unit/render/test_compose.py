@@ -196,6 +196,21 @@ def test_a_one_shot_task_has_a_fixed_address_above_the_range_the_engine_hands_ou
     ]
 
 
+def test_an_override_adding_a_network_to_a_one_shot_task_keeps_its_fixed_address(make_env, context):
+    env = make_env()
+    names = sorted(compose(env, context(env))["networks"])
+    subnets = {name: f"10.9.{i}.0/24" for i, name in enumerate(names)}
+    override = "services:\n  migrate:\n    networks: [to-redis]\n"
+    migrate = compose(env, context(env, subnets=subnets, compose_override=override))["services"][
+        "migrate"
+    ]
+    block = subnets["to-postgres"].rsplit(".", 1)[0]
+    assert migrate["networks"] == {
+        "to-postgres": {"ipv4_address": f"{block}.254"},
+        "to-redis": None,
+    }
+
+
 def test_app_services_get_connections_and_their_own_env_wins(make_env, context):
     env = make_env(services={"worker": {"env": {"NATS_SUBJECT": "orders.paid"}}})
     services = compose(env, context(env))["services"]

@@ -81,8 +81,9 @@ def test_an_exited_one_shot_task_is_refused_by_its_fixed_address(
     migrate = Box("m", "shop-migrate-1", "migrate", "migrate", False, {"to-postgres": "10.1.0.254"})
     assert enforce(TABLE, [API, POSTGRES, migrate]) == Guarded(containers=2)
     assert sorted(applied) == ["shop-api-1", "shop-postgres-1"], "only running ones get rules"
-    assert "-A INPUT -s 10.1.0.254/32 -d 10.1.0.3/32" in applied["shop-api-1"]
-    assert "-A INPUT -s 10.1.0.254/32 -d 10.1.0.2/32" in applied["shop-postgres-1"]
+    refuse = "-p tcp -m tcp --syn -j REJECT --reject-with tcp-reset"
+    assert f"-A INPUT -s 10.1.0.254/32 -d 10.1.0.3/32 {refuse}" in applied["shop-api-1"]
+    assert f"-A INPUT -s 10.1.0.254/32 -d 10.1.0.2/32 {refuse}" in applied["shop-postgres-1"]
 
 
 def test_the_switch_leaves_containers_without_rules(monkeypatch: pytest.MonkeyPatch) -> None:

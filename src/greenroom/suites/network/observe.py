@@ -12,6 +12,7 @@ from greenroom.suites.network.probe import (
     host_outcomes,
     local_name,
     network_options,
+    remove_leftover_probes,
 )
 
 
@@ -21,6 +22,7 @@ def observe(env: Environment, project: str) -> Live:
     from greenroom.images.engine import bridge_gateway
 
     ensure_images(only=["python"], quiet=True)  # the probes' image
+    remove_leftover_probes(project)
     everything = parts(env)
     found = boxes(project)
     live = Live(env=env, boxes=found, gateway=bridge_gateway())

@@ -2,9 +2,10 @@
 
 A probe container (greenroom's python image, no registry needed) joins the network namespace of
 one of a source's running containers (or, when none runs, exactly the networks its containers
-are on), then tries every port of every other container by name and by each of its addresses;
-a closed port refuses or times out within a second. Host exposure is tried from the host, on
-loopback and on an address of the host that is not loopback.
+are on, at the fixed addresses of an exited one-shot task), then tries every port of every other
+container by name and by each of its addresses; a closed port refuses or times out within a
+second. Host exposure is tried from the host, on loopback and on an address of the host that is
+not loopback.
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ def network_options(project: str, names: Iterable[str]) -> dict[str, tuple[bool,
     return out
 
 
+def remove_leftover_probes(project: str) -> None:
+    """Probes an interrupted run left behind: they hold addresses (a one-shot task's fixed one)
+    and keep networks in use."""
+    api = _api()
+    for found in api.containers(all=True, filters={"label": f"{PROBE_LABEL}={project}"}):
+        api.remove_container(found["Id"], force=True)
+
+
 @contextmanager
 def _probe(
     project: str,
@@ -95,6 +104,8 @@ def _probe(
     """A sleeping container in the network namespace of container ``inside`` (its addresses, so
     the reach rules that name it apply), or else on exactly ``networks``, at ``addresses`` where
     given (network -> address); removed on the way out."""
+    from docker.errors import DockerException
+
     short = list(networks)
     names = [_full(project, n) for n in short]
     at = {full: (addresses or {}).get(n) or None for n, full in zip(short, names, strict=True)}
@@ -117,9 +128,17 @@ def _probe(
     )
     probe = str(created["Id"])
     try:
-        for name in [] if inside else names[1:]:
-            api.connect_container_to_network(probe, name, ipv4_address=at[name])
-        api.start(probe)
+        try:
+            for name in [] if inside else names[1:]:
+                api.connect_container_to_network(probe, name, ipv4_address=at[name])
+            api.start(probe)
+        except DockerException as exc:
+            raise EngineError(
+                "the engine would not start a network probe",
+                details=str(exc)[-500:],
+                hint="an `up` running meanwhile may hold the address of a one-shot task the probe "
+                "takes; run the suite again once it is done",
+            ) from exc
         yield probe
     finally:
         api.remove_container(probe, force=True)
@@ -152,7 +171,7 @@ def attempts_from(
             items += [(key, ip, port) for ip in box.networks.values() if ip]
     if not items:
         return unnamed
-    with _probe(project, joined, CATALOG["python"].ref, inside, addresses) as probe:
+    with _probe(project, sorted(joined), CATALOG["python"].ref, inside, addresses) as probe:
         argv = ["python", "-c", SCRIPT, json.dumps(items), str(TIMEOUT)]
         run = _api().exec_create(probe, argv)
         raw = _api().exec_start(run["Id"]).decode("utf-8", "replace")
