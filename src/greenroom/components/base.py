@@ -321,6 +321,11 @@ class Component(Protocol):
 S = TypeVar("S")
 
 
+def one_shot(part: Component) -> bool:
+    """Whether ``part`` runs to completion (a migration) rather than staying up."""
+    return part.readiness() == "service_completed_successfully"
+
+
 class Base(Generic[S]):
     """Defaults shared by the component classes: one service named after the model entry."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from greenroom.components import Component, Fragment, RenderContext, parts
-from greenroom.components.base import limits
+from greenroom.components.base import limits, one_shot
 from greenroom.errors import ConfigError
 from greenroom.model.environment import Environment
 from greenroom.model.refs import OPS
@@ -152,7 +152,7 @@ def _pin_one_shots(
     tasks = sorted(
         service
         for name, part in everything.items()
-        if part.readiness() == "service_completed_successfully" and part.replicas() == 1
+        if one_shot(part) and part.replicas() == 1
         for service in made.get(name, [])
     )
     for index, service in enumerate(tasks):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from greenroom.components import parts
-from greenroom.components.base import Edge, Node, Shape, node_id
+from greenroom.components.base import Edge, Node, Shape, node_id, one_shot
 from greenroom.errors import GreenroomError
 from greenroom.model.environment import Environment
 from greenroom.render.ports import reach
@@ -59,7 +59,7 @@ def build(env: Environment) -> Graph:
         drawn = {edge.target for edge in own.edges}
         for target in part.depends_on():
             if node_id(target) not in drawn:
-                after = everything[target].readiness() == "service_completed_successfully"
+                after = one_shot(everything[target])
                 edges.append(Edge(node_id(name), node_id(target), "after" if after else ""))
         if reach(env, name) == "public" and part.container_ports():
             edges.append(Edge(INTERNET, node_id(name)))

@@ -13,6 +13,7 @@ from typing import Any
 
 from greenroom.components import Component, parts
 from greenroom.components.access import Access, ProbeFailed
+from greenroom.components.base import one_shot
 from greenroom.errors import ReplicaError
 from greenroom.progress import Progress
 from greenroom.runtime.containers import (
@@ -216,10 +217,6 @@ class _Watch:
 def _ready_text(report: Any) -> str:
     done = getattr(report, "done", None)
     return "ready" if done is None else f"ready, provisioned: {len(done)} resource(s)"
-
-
-def one_shot(part: Component) -> bool:
-    return part.readiness() == "service_completed_successfully"
 
 
 def _check(

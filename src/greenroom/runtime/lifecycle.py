@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from greenroom.components import parts
+from greenroom.components.base import one_shot
 from greenroom.components.report import Report
 from greenroom.errors import GreenroomError, ReplicaError
 from greenroom.images.engine import server_version as engine_version
@@ -27,7 +28,7 @@ from greenroom.runtime.containers import (
     remove_leftover_networks,
     remove_volumes,
 )
-from greenroom.runtime.converge import one_shot, problems_now, start_when_ready
+from greenroom.runtime.converge import problems_now, start_when_ready
 from greenroom.runtime.ports import check_ports, in_ephemeral_range
 from greenroom.runtime.probes import Access
 from greenroom.runtime.replica import Replica, infra_images
@@ -141,9 +142,9 @@ def reguard(env_name: str, overrides: Sequence[str] = ()) -> None:
     """
     replica = Replica.open(env_name, overrides)
     state = replica.load_state()
-    recorded = state.get(GUARD_KEY)
     if not state or not project_containers(replica.project):
         return
+    recorded = state.get(GUARD_KEY)
     if isinstance(recorded, dict) and recorded.get("off") and not recorded.get("containers"):
         replica.guard_off = str(recorded["off"])  # off for the replica, not one refusal
     replica.save_state({**state, GUARD_KEY: _guard(replica)})
@@ -253,16 +254,13 @@ def _converge(replica: Replica, timeout: float) -> dict[str, object]:
     title = f"{replica.project}: bringing up {env.name}"
     calls = 0
     guarding: list[Future[dict[str, object]]] = []
-    rendered: list[tuple[dict[str, Any], dict[str, str]]] = []
+    document, values = _compose_document(replica)
 
     def start(services: list[str]) -> None:
         nonlocal calls
         calls += 1
-        if calls > 1:
-            if not rendered:
-                rendered.append(_compose_document(replica))
-            if _start_created(replica, services, *rendered[0]):
-                return
+        if calls > 1 and _start_created(replica, services, document, values):
+            return
         _compose_up(replica, docker, services, remove_orphans=calls == 1)
 
     def create(services: list[str]) -> None:

@@ -36,14 +36,16 @@ def observe(env: Environment, project: str) -> Live:
             inside = next((b.id for b in mine if b.running and set(b.networks) == networks), "")
             # An exited one-shot task keeps its fixed addresses: a probe takes them, and is the
             # task as far as the reach rules can tell.
-            pinned = next(
-                (
-                    dict(b.networks)
-                    for b in mine
-                    if not inside and set(b.networks) == networks and all(b.networks.values())
-                ),
-                None,
-            )
+            pinned = None
+            if not inside:
+                pinned = next(
+                    (
+                        dict(b.networks)
+                        for b in mine
+                        if set(b.networks) == networks and all(b.networks.values())
+                    ),
+                    None,
+                )
             if not inside and pinned is None:
                 live.stand_ins.add(name)
             live.attempts.setdefault(name, []).append(
