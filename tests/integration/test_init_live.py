@@ -124,7 +124,7 @@ PORTS = ("--set", "exposure.port_base=27000")
 
 
 def _greenroom(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return greenroom_in(root, *args, ledger=root / "ledger.jsonl", check=False)
+    return greenroom_in(root, *args, ledger=root / "ledger.jsonl", check=False, timeout=600)
 
 
 def test_envs_from_init_come_up_and_pass_smoke(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_the_teams_own_check():
 
 
 def _run(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return greenroom_in(project, *args, ledger=project / "ledger.jsonl", check=check)
+    return greenroom_in(project, *args, ledger=project / "ledger.jsonl", check=check, timeout=600)
 
 
 @pytest.fixture(scope="module")
